@@ -1,0 +1,1 @@
+"""The HTTP API: FastAPI routers per feature, schemas, auth, problem responses."""

@@ -1,0 +1,43 @@
+"""The FastAPI application: routers, problem responses, metrics."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from fastapi import FastAPI
+
+from numberdesk import __version__
+from numberdesk.api import metrics, problems
+from numberdesk.services.desk import Desk
+
+FEATURES = (
+    "health",
+    "orgs",
+    "users",
+    "audit",
+    "numbers",
+    "groups",
+    "destinations",
+    "mandates",
+    "addresses",
+    "masking",
+    "port_ins",
+    "branding",
+    "callerid",
+)
+
+DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID
+out and routing in. Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
+problem documents with a stable `code`."""
+
+
+def create_app(desk: Desk) -> FastAPI:
+    """Build the app around an already wired desk."""
+    app = FastAPI(title="numberdesk", version=__version__, description=DESCRIPTION)
+    app.state.desk = desk
+    problems.install(app)
+    metrics.install(app)
+    for feature in FEATURES:
+        module = import_module(f"numberdesk.api.routes.{feature}")
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,27 @@
+"""Shared API schema pieces."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused, so typos don't pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListOf(BaseModel, Generic[T]):
+    """A page of a list: ``items`` and the ``next`` cursor (null on the last page)."""
+
+    items: list[T]
+    next: str | None = None
+
+
+MANAGER = "Role: owner or admin."
+ANY_USER = "Role: any user of the organisation (owner, admin or agent)."
+PLATFORM = "Auth: the platform's NUMBERDESK_ADMIN_TOKEN."

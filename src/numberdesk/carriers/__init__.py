@@ -1,0 +1,1 @@
+"""Carrier adapters: the Carrier protocol and the embedded sandbox carrier."""

@@ -1,0 +1,60 @@
+"""Settings from the environment (``NUMBERDESK_*``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite:///var/numberdesk.db"
+
+
+def _parse_exhausted(raw: str) -> frozenset[tuple[str, str]]:
+    """Read ``US:907,GB:20`` into {("US", "907"), ("GB", "20")}."""
+    pairs: set[tuple[str, str]] = set()
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        country, _, area_code = item.partition(":")
+        if not country or not area_code:
+            raise ValueError(
+                f"NUMBERDESK_SANDBOX_EXHAUSTED: {item!r} is not COUNTRY:AREA_CODE (e.g. US:907)"
+            )
+        pairs.add((country.strip().upper(), area_code.strip()))
+    return frozenset(pairs)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything numberdesk reads from its environment, with its defaults."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    admin_token: str | None = None
+    carrier: str = "sandbox"
+    sandbox_stock: int = 200
+    sandbox_exhausted: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``NUMBERDESK_*`` variables (``os.environ`` by default)."""
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"NUMBERDESK_{name}", default).strip() or default
+
+        return cls(
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            host=get("HOST", "127.0.0.1"),
+            port=int(get("PORT", "8000")),
+            workers=int(get("WORKERS", "1")),
+            admin_token=env.get("NUMBERDESK_ADMIN_TOKEN") or None,
+            carrier=get("CARRIER", "sandbox"),
+            sandbox_stock=int(get("SANDBOX_STOCK", "200")),
+            sandbox_exhausted=_parse_exhausted(env.get("NUMBERDESK_SANDBOX_EXHAUSTED", "")),
+            log_level=get("LOG_LEVEL", "info"),
+        )

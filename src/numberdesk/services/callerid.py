@@ -1,0 +1,278 @@
+"""Outbound caller ID on the call path (rules O1-O7): which of our numbers the callee sees.
+
+Each process keeps, per org, an in-memory ``Snapshot`` (numbers by area code and region,
+campaigns, agent cards) and rebuilds it when the org's ``config_version`` moves; every
+audited configuration change moves it (``services/audit.record``), so several API processes
+stay correct. A decision then costs one read (the version and the callee's last caller ID)
+and one write transaction (the least-used pick under the daily cap, and the recorded
+attempt). Nothing else is queried per call, and never once per candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from numberdesk.domain.callerid import (
+    AgentCard,
+    Call,
+    Callee,
+    CampaignPlan,
+    Candidate,
+    Snapshot,
+    TraceEntry,
+    Usage,
+    decide,
+)
+from numberdesk.domain.compliance import compliance_of
+from numberdesk.domain.errors import Conflict, not_found
+from numberdesk.domain.ids import new_id
+from numberdesk.domain.numbers import Capability, Kind, Number, Status
+from numberdesk.domain.orgs import Actor, Org, require_manager
+from numberdesk.domain.phones import parse_phone
+from numberdesk.domain.regions import region_of
+from numberdesk.services.desk import Desk
+from numberdesk.store.addresses import AddressRepo
+from numberdesk.store.branding import BrandingRepo
+from numberdesk.store.callerid import Attempt, CallerIdRepo
+from numberdesk.store.mandates import mandates
+from numberdesk.store.uow import Transaction
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """One org's call-path index and the config version it was built from."""
+
+    version: int
+    country: str
+    timezone: ZoneInfo
+    snapshot: Snapshot
+
+
+@dataclass(frozen=True)
+class OutboundAnswer:
+    """What the PBX shows the callee (O1), and why."""
+
+    call_id: str
+    number: Candidate
+    step: str
+    trace: tuple[TraceEntry, ...]
+
+    @property
+    def attestation(self) -> str:
+        """STIR/SHAKEN hint: A for numbers we own, B for masked ones (O1)."""
+        return "B" if self.number.masked else "A"
+
+
+def decide_outbound(
+    desk: Desk,
+    actor: Actor,
+    *,
+    agent_id: str,
+    to: str,
+    campaign_id: str | None = None,
+    caller_id: str | None = None,
+    call_id: str | None = None,
+) -> OutboundAnswer:
+    """Choose the caller ID of one outbound call and record the attempt (O1-O7)."""
+    if agent_id != actor.user_id:
+        require_manager(actor, "decide caller IDs for other agents")
+    now = desk.now()
+    with desk.store.transaction() as tx:
+        repo = CallerIdRepo(tx.conn)
+        indexed, callee, last_shown = _index_and_callee(desk, tx, repo, actor.org_id, to)
+        snapshot = indexed.snapshot
+        call = _call(snapshot, agent_id, callee, campaign_id, caller_id)
+        attempt = Attempt(
+            actor.org_id, call_id or new_id("call"), now, agent_id, campaign_id, callee.e164, ""
+        )
+        number, step, trace = _take(
+            repo, snapshot, call, attempt, last_shown, indexed.timezone, now
+        )
+    return OutboundAnswer(attempt.call_id, number, step, trace)
+
+
+def _index_and_callee(
+    desk: Desk, tx: Transaction, repo: CallerIdRepo, org_id: str, to: str
+) -> tuple[Indexed, Callee, str | None]:
+    """The org's index (rebuilt if its version moved), the callee, and the number the callee
+    was last shown; one query when the index is current."""
+    cached = desk.snapshots.get(org_id)
+    country = cached.country if isinstance(cached, Indexed) else tx.orgs.require(org_id).country
+    callee = _callee(to, country)
+    version, last_shown = repo.version_and_last_shown(org_id, callee.e164)
+    if isinstance(cached, Indexed) and cached.version == version:
+        return cached, callee, last_shown
+    indexed = build_index(tx, tx.orgs.require(org_id), desk.now())
+    desk.snapshots[org_id] = indexed
+    if indexed.country != country:  # the org moved country: read the callee again
+        callee = _callee(to, indexed.country)
+        _, last_shown = repo.version_and_last_shown(org_id, callee.e164)
+    return indexed, callee, last_shown
+
+
+def _callee(to: str, country: str) -> Callee:
+    phone = parse_phone(to, country, field="to")
+    calling_code = str(phonenumbers.country_code_for_region(phone.country))
+    national = phone.e164[1 + len(calling_code) :]
+    region = region_of(phone.e164, phone.country, phone.area_code)
+    return Callee(phone.e164, phone.country, national, region)
+
+
+def _call(
+    snapshot: Snapshot,
+    agent_id: str,
+    callee: Callee,
+    campaign_id: str | None,
+    caller_id: str | None,
+) -> Call:
+    agent = snapshot.agents.get(agent_id)
+    if agent is None:
+        raise not_found("user", agent_id)
+    campaign = snapshot.campaigns.get(campaign_id) if campaign_id else None
+    if campaign_id and campaign is None:
+        raise not_found("campaign", campaign_id)
+    requested = None
+    if caller_id:
+        requested = parse_phone(caller_id, callee.country, field="caller_id").e164
+    return Call(agent, callee, campaign, requested)
+
+
+def _take(
+    repo: CallerIdRepo,
+    snapshot: Snapshot,
+    call: Call,
+    attempt: Attempt,
+    last_shown: str | None,
+    timezone: ZoneInfo,
+    now: datetime,
+) -> tuple[Candidate, str, tuple[TraceEntry, ...]]:
+    """Decide, lock and read the usage of the chosen pool, and decide again with it; the
+    second decision stays in that pool unless every number of it reached its daily cap
+    meanwhile, and then moves on along the policy. Counts the call on the number chosen."""
+    day = now.astimezone(timezone).date().isoformat()
+    capped = (call.campaign.daily_cap if call.campaign else None) or snapshot.daily_cap
+    calls: dict[str, int] = {}
+    last_used: dict[str, datetime] = {}
+    locked: set[str] = set()
+    savepoint = None
+    while True:
+        usage = Usage(calls, last_used, last_shown)
+        decision = decide(snapshot, usage, call, now)
+        if decision.number is None:
+            raise _nothing_eligible(decision.trace)
+        pool = {c.id for c in decision.pool}
+        if pool <= locked:
+            repo.count_call(replace(attempt, step=str(decision.step)), decision.number.id, day)
+            return decision.number, str(decision.step), decision.trace
+        if savepoint is not None:  # the last pool is used up: let others have its rows
+            savepoint.rollback()
+        savepoint = repo.conn.begin_nested() if capped else None
+        for number_id, (count, used) in repo.lock_usage(attempt.org_id, list(pool), day).items():
+            calls[number_id] = count
+            if used:
+                last_used[number_id] = used
+        locked = pool
+
+
+def _nothing_eligible(trace: tuple[TraceEntry, ...]) -> Conflict:
+    return Conflict(
+        "no_caller_id",
+        "No number may be shown for this call (rule O7): every step of the policy was "
+        "tried; the trace says why each was skipped.",
+        extra={"trace": [vars(t) for t in trace]},
+    )
+
+
+def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
+    """Load everything the decision reads about one org and index it (not on the call path:
+    only when the org's configuration changed)."""
+    numbers = tx.numbers.live(org.org_id)
+    mapped = tx.area_codes.all(org.org_id)
+    addresses = AddressRepo(tx.conn).by_ids(
+        org.org_id, {n.address_id for n in numbers if n.address_id}
+    )
+    compliance = compliance_of(numbers, addresses)
+    names = BrandingRepo(tx.conn).approved_display_names(org.org_id)
+    ends = mandates(tx).ends(org.org_id)
+    candidates = {
+        n.id: replace(
+            _candidate(n, mapped.get(n.id, []), compliance[n.id].issues, names.get(n.id)),
+            mandate_ends=ends.get(n.mandate_id or ""),
+        )
+        for n in numbers
+    }
+    timezone = ZoneInfo(org.timezone)
+    CallerIdRepo(tx.conn).ensure_usage_rows(
+        org.org_id, list(candidates), now.astimezone(timezone).date().isoformat()
+    )
+    snapshot = Snapshot(
+        numbers=candidates,
+        by_e164={c.e164: c.id for c in candidates.values()},
+        by_area_code=_index(candidates.values(), lambda c: [(c.country, a) for a in c.area_codes]),
+        by_region=_index(
+            candidates.values(), lambda c: [(c.country, c.region)] if c.region else []
+        ),
+        agents={
+            u.id: AgentCard(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
+            for u in tx.users.live(org.org_id)
+        },
+        campaigns={
+            c.id: CampaignPlan(
+                c.id,
+                tuple(tx.campaigns.numbers_of(org.org_id, c.id)),
+                tuple(c.caller_id_policy) if c.caller_id_policy else None,
+                c.daily_cap,
+                c.sticky,
+            )
+            for c in tx.campaigns.all(org.org_id)
+        },
+        policy=tuple(org.caller_id_policy),
+        default_caller_id=org.default_caller_id,
+        daily_cap=org.daily_cap,
+    )
+    return Indexed(org.config_version, org.country, timezone, snapshot)
+
+
+def _candidate(
+    number: Number, mapped: list[str], issues: tuple[object, ...], name: str | None
+) -> Candidate:
+    own = [number.area_code] if number.area_code else []
+    return Candidate(
+        id=number.id,
+        e164=number.e164,
+        country=number.country,
+        area_codes=tuple(dict.fromkeys(own + mapped)),
+        region=region_of(number.e164, number.country, number.area_code),
+        masked=number.kind is Kind.MASKED,
+        unusable=_unusable(number, issues),
+        rested_until=number.rested_until,
+        display_name=name,
+    )
+
+
+def _unusable(number: Number, issues: tuple[object, ...]) -> str | None:
+    """Why a number can never be chosen now, or None (O4, C4, N2, N3)."""
+    if number.status is not Status.ACTIVE:
+        return f"is {number.status.value}" + (
+            f" ({number.status_reason})" if number.status_reason else ""
+        )
+    if not number.can(Capability.VOICE_OUT):
+        return f"is an {number.kind.value} number and cannot make calls"
+    if issues:
+        return "is not compliant: " + "; ".join(getattr(i, "message", str(i)) for i in issues)
+    return None
+
+
+def _index(
+    candidates: Iterable[Candidate], keys: Callable[[Candidate], list[tuple[str, str]]]
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    index: dict[tuple[str, str], list[str]] = {}
+    for candidate in candidates:
+        for key in keys(candidate):
+            index.setdefault(key, []).append(candidate.id)
+    return {key: tuple(ids) for key, ids in index.items()}

@@ -1,0 +1,32 @@
+"""What every service needs: the store, the carrier, the settings and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from numberdesk.carriers.base import Carrier
+from numberdesk.config import Settings
+from numberdesk.store.uow import Store
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Desk:
+    """The composition root's product: services receive it as their first argument."""
+
+    settings: Settings
+    store: Store
+    carrier: Carrier
+    clock: Callable[[], datetime] = field(default=utc_now)
+    # Per-process memory of the call path (e.g. each org's caller-ID index), by org id.
+    snapshots: dict[str, object] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        """The current time (a test can set the clock)."""
+        return self.clock()

@@ -1,0 +1,196 @@
+"""Creating organisations and reading or changing their settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from numberdesk.domain.callerid import check_policy
+from numberdesk.domain.errors import Invalid, Unauthenticated, invalid_field
+from numberdesk.domain.ids import new_id
+from numberdesk.domain.numbers import Capability, require_capability
+from numberdesk.domain.orgs import Actor, Org, Role, check_name, check_timezone, require_manager
+from numberdesk.domain.phones import parse_phone, supported_country
+from numberdesk.domain.users import ApiKey, Presence, User, check_email
+from numberdesk.services.audit import record
+from numberdesk.services.desk import Desk
+from numberdesk.store.uow import Transaction
+
+KEY_PREFIX = "nd"
+
+
+@dataclass(frozen=True)
+class NewOrg:
+    """A new organisation, its first owner and the owner's API key (shown only now)."""
+
+    org: Org
+    owner: User
+    api_key: str
+
+
+def hash_key(api_key: str) -> str:
+    """The stored form of an API key."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def issue_key(tx: Transaction, desk: Desk, actor: Actor | None, user: User) -> str:
+    """Make a new API key for ``user``; only its hash is stored."""
+    clear = f"{KEY_PREFIX}.{user.org_id}.{secrets.token_urlsafe(24)}"
+    key = ApiKey(user.org_id, new_id("key"), user.id, hash_key(clear), desk.now())
+    tx.api_keys.add(key)
+    record(tx, desk.now(), actor, "api_key", key.id, "create", after=key, org_id=user.org_id)
+    return clear
+
+
+def create_org(
+    desk: Desk,
+    *,
+    name: str,
+    country: str,
+    timezone: str = "UTC",
+    default_caller_id: str | None = None,
+    owner_name: str = "Owner",
+    owner_email: str | None = None,
+) -> NewOrg:
+    """Create an organisation with its first owner and that owner's API key."""
+    country = supported_country(country)
+    now = desk.now()
+    org = Org(
+        org_id=new_id("org"),
+        name=check_name(name),
+        country=country,
+        timezone=check_timezone(timezone),
+        created_at=now,
+        default_caller_id=(
+            parse_phone(default_caller_id, country, field="default_caller_id").e164
+            if default_caller_id
+            else None
+        ),
+    )
+    owner = User(
+        org_id=org.org_id,
+        id=new_id("usr"),
+        name=check_name(owner_name),
+        email=check_email(owner_email or f"owner@{org.org_id}.invalid"),
+        role=Role.OWNER,
+        created_at=now,
+        presence=Presence.LOGGED_OUT,
+    )
+    with desk.store.transaction() as tx:
+        tx.orgs.add(org)
+        tx.users.add(owner)
+        owner_actor = Actor(org.org_id, owner.id, Role.OWNER)
+        record(tx, now, owner_actor, "org", org.org_id, "create", after=org)
+        record(tx, now, owner_actor, "user", owner.id, "create", after=owner)
+        api_key = issue_key(tx, desk, owner_actor, owner)
+    return NewOrg(org, owner, api_key)
+
+
+def authenticate(desk: Desk, api_key: str) -> Actor:
+    """The user an API key acts for (A1), or 401."""
+    parts = api_key.split(".")
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise Unauthenticated(
+            "invalid_api_key", "The API key is not valid; use a key numberdesk issued."
+        )
+    with desk.store.transaction() as tx:
+        key = tx.api_keys.by_hash(parts[1], hash_key(api_key))
+        user = tx.users.get(key.org_id, key.user_id) if key else None
+    if key is None or user is None:
+        raise Unauthenticated("invalid_api_key", "The API key is not valid or was revoked.")
+    return Actor(user.org_id, user.id, user.role)
+
+
+def get_org(desk: Desk, actor: Actor) -> Org:
+    """The actor's own organisation."""
+    with desk.store.transaction() as tx:
+        return tx.orgs.require(actor.org_id)
+
+
+ORG_FIELDS = frozenset(
+    {
+        "name",
+        "timezone",
+        "default_caller_id",
+        "caller_id_policy",
+        "daily_cap",
+        "spam_threshold",
+        "spam_rest_days",
+        "country",
+    }
+)
+
+
+def update_org(desk: Desk, actor: Actor, changes: dict[str, Any]) -> Org:
+    """Change the organisation's settings (owners and admins)."""
+    require_manager(actor, "change the organisation's settings")
+    with desk.store.transaction() as tx:
+        before = tx.orgs.require(actor.org_id)
+        after = dataclasses.replace(before, **_clean_org_changes(tx, before, changes))
+        if after != before:
+            tx.orgs.save(after)
+            record(tx, desk.now(), actor, "org", after.org_id, "update", before, after)
+    return after
+
+
+def _clean_org_changes(tx: Transaction, org: Org, changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - ORG_FIELDS
+    if unknown:
+        raise Invalid("unknown_field", f"These settings do not exist: {', '.join(sorted(unknown))}")
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "name":
+            clean[key] = check_name(value)
+        elif key == "country":
+            clean[key] = supported_country(value)
+        elif key == "timezone":
+            clean[key] = check_timezone(value)
+        elif key == "caller_id_policy":
+            clean[key] = check_policy(list(value or []))
+        elif key == "default_caller_id":
+            clean[key] = _default_caller_id(tx, org, value)
+        elif key in ("spam_threshold", "spam_rest_days", "daily_cap"):
+            clean[key] = _positive(key, value, optional=key == "daily_cap")
+    return clean
+
+
+def _positive(key: str, value: Any, *, optional: bool) -> int | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise invalid_field(key, "must be a whole number of at least 1")
+    return value
+
+
+def _default_caller_id(tx: Transaction, org: Org, value: str | None) -> str | None:
+    """The org default must be one of the org's live numbers that can make calls (O2, N2)."""
+    if value is None:
+        return None
+    e164 = parse_phone(value, org.country, field="default_caller_id").e164
+    number = tx.numbers.live_by_e164(org.org_id, e164)
+    if number is None:
+        raise invalid_field(
+            "default_caller_id", f"{e164} is not one of your numbers; buy, mask or port it first"
+        )
+    require_capability(number, Capability.VOICE_OUT, "as the organisation's caller ID")
+    return e164
+
+
+def find_org_by_name(desk: Desk, name: str) -> Org | None:
+    """The organisation with exactly this name, if any (the operator's lookup)."""
+    with desk.store.transaction() as tx:
+        return tx.orgs.by_name(name)
+
+
+def reissue_owner_key(desk: Desk, org_id: str) -> tuple[str, str]:
+    """Revoke the first owner's keys and issue a new one (the operator's recovery path)."""
+    with desk.store.transaction() as tx:
+        owners = tx.users.with_role(org_id, Role.OWNER)
+        if not owners:
+            raise Invalid("no_owner", f"Organisation {org_id} has no owner to issue a key to.")
+        owner = owners[0]
+        tx.api_keys.revoke_for_user(org_id, owner.id, desk.now())
+        return owner.id, issue_key(tx, desk, None, owner)

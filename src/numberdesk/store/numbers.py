@@ -1,0 +1,140 @@
+"""Numbers, their local-presence area codes and number orders in the database (N1-N4, N12)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, delete, select
+
+from numberdesk.domain.numbers import (
+    CAPABILITIES,
+    FINAL_STATUSES,
+    Capability,
+    Kind,
+    Number,
+    NumberOrder,
+    Status,
+)
+from numberdesk.store import schema as s
+from numberdesk.store.repo import Repo
+
+VOICE_OUT_KINDS = [k for k, caps in CAPABILITIES.items() if Capability.VOICE_OUT in caps]
+
+
+@dataclass(frozen=True)
+class NumberFilter:
+    """What to list: ``status`` None means every live number (not released or ported out)."""
+
+    status: Status | None = None
+    kind: Kind | None = None
+    country: str | None = None
+    area_code: str | None = None
+    group_id: str | None = None
+
+
+class NumberRepo(Repo[Number]):
+    """The org's numbers; released ones are kept for the audit trail."""
+
+    table = s.numbers
+    cls = Number
+    entity = "number"
+
+    def live_by_e164(self, org_id: str, e164: str) -> Number | None:
+        """The org's live number with this E.164, if any."""
+        t = s.numbers.c
+        return self._first(org_id, t.e164 == e164, t.status.not_in(list(FINAL_STATUSES)))
+
+    def page(
+        self, org_id: str, filters: NumberFilter, *, after: str | None, limit: int
+    ) -> list[Number]:
+        """A page of numbers matching the filters, oldest first."""
+        return self._page(org_id, *self._where(org_id, filters), after=after, limit=limit)
+
+    def by_ids(self, org_id: str, ids: Iterable[str]) -> list[Number]:
+        """The org's numbers among ``ids``, oldest first (others' ids are left out)."""
+        wanted = list(dict.fromkeys(ids))
+        return self._all(org_id, s.numbers.c.id.in_(wanted)) if wanted else []
+
+    def active_voice_out(self, org_id: str) -> list[Number]:
+        """Active numbers that can make calls: the candidates for caller ID (N2, N3)."""
+        t = s.numbers.c
+        return self._all(org_id, t.status == Status.ACTIVE, t.kind.in_(VOICE_OUT_KINDS))
+
+    def live(self, org_id: str) -> list[Number]:
+        """Every number still the org's (the call path's index is built from them)."""
+        return self._all(org_id, s.numbers.c.status.not_in(list(FINAL_STATUSES)))
+
+    def _where(self, org_id: str, f: NumberFilter) -> list[ColumnElement[bool]]:
+        t = s.numbers.c
+        where: list[ColumnElement[bool]] = [
+            t.status == f.status if f.status else t.status.not_in(list(FINAL_STATUSES))
+        ]
+        if f.kind:
+            where.append(t.kind == f.kind)
+        if f.country:
+            where.append(t.country == f.country)
+        if f.area_code:
+            mapped = select(s.number_area_codes.c.number_id).where(
+                s.number_area_codes.c.org_id == org_id,
+                s.number_area_codes.c.area_code == f.area_code,
+            )
+            where.append((t.area_code == f.area_code) | t.id.in_(mapped))
+        if f.group_id:
+            members = select(s.group_numbers.c.number_id).where(
+                s.group_numbers.c.org_id == org_id, s.group_numbers.c.group_id == f.group_id
+            )
+            where.append(t.id.in_(members))
+        return where
+
+
+class AreaCodeRepo:
+    """Local-presence area codes mapped to numbers beyond their own (one number, many)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def of_number(self, org_id: str, number_id: str) -> list[str]:
+        """The area codes mapped to one number, sorted."""
+        return self.of_numbers(org_id, [number_id]).get(number_id, [])
+
+    def of_numbers(self, org_id: str, number_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Mapped area codes per number id, sorted."""
+        ids = list(dict.fromkeys(number_ids))
+        return self._grouped(org_id, s.number_area_codes.c.number_id.in_(ids)) if ids else {}
+
+    def all(self, org_id: str) -> dict[str, list[str]]:
+        """Every mapping of the org, per number id (for local presence)."""
+        return self._grouped(org_id)
+
+    def replace(self, org_id: str, number_id: str, area_codes: list[str]) -> None:
+        """Make the number's mapped area codes exactly ``area_codes``."""
+        t = s.number_area_codes
+        self.conn.execute(delete(t).where(t.c.org_id == org_id, t.c.number_id == number_id))
+        if area_codes:
+            rows = [
+                {"org_id": org_id, "number_id": number_id, "area_code": code}
+                for code in dict.fromkeys(area_codes)
+            ]
+            self.conn.execute(t.insert(), rows)
+
+    def _grouped(self, org_id: str, *where: ColumnElement[bool]) -> dict[str, list[str]]:
+        t = s.number_area_codes.c
+        query = (
+            select(t.number_id, t.area_code)
+            .where(t.org_id == org_id, *where)
+            .order_by(t.number_id, t.area_code)
+        )
+        found: dict[str, list[str]] = defaultdict(list)
+        for number_id, area_code in self.conn.execute(query):
+            found[number_id].append(area_code)
+        return dict(found)
+
+
+class OrderRepo(Repo[NumberOrder]):
+    """Number orders: what was bought together, by whom and when."""
+
+    table = s.number_orders
+    cls = NumberOrder
+    entity = "number_order"

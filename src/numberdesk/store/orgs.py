@@ -1,0 +1,116 @@
+"""Organisations, users and API keys in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+
+from numberdesk.domain.errors import not_found
+from numberdesk.domain.orgs import Org, Role
+from numberdesk.domain.users import ApiKey, User
+from numberdesk.store import schema as s
+from numberdesk.store.records import dump, load
+from numberdesk.store.repo import Repo
+
+
+class OrgRepo:
+    """Organisations (the table's key is ``org_id``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, org_id: str) -> Org | None:
+        """The org, or None."""
+        row = self.conn.execute(select(s.orgs).where(s.orgs.c.org_id == org_id)).first()
+        return None if row is None else load(Org, row)
+
+    def require(self, org_id: str) -> Org:
+        """The org, or a 404 problem."""
+        org = self.get(org_id)
+        if org is None:
+            raise not_found("org", org_id)
+        return org
+
+    def add(self, org: Org) -> Org:
+        """Insert a new org."""
+        self.conn.execute(s.orgs.insert().values(dump(org, s.orgs)))
+        return org
+
+    def save(self, org: Org) -> Org:
+        """Write every column of the org."""
+        values = dump(org, s.orgs)
+        self.conn.execute(update(s.orgs).where(s.orgs.c.org_id == org.org_id).values(values))
+        return org
+
+    def by_name(self, name: str) -> Org | None:
+        """The org with this exact name (the demo looks itself up this way)."""
+        row = self.conn.execute(select(s.orgs).where(s.orgs.c.name == name).limit(1)).first()
+        return None if row is None else load(Org, row)
+
+
+class UserRepo(Repo[User]):
+    """Users of an org; deleted users are kept (for the audit trail) but never listed."""
+
+    table = s.users
+    cls = User
+    entity = "user"
+
+    def get(self, org_id: str, id_: str) -> User | None:
+        """A user who has not been deleted."""
+        user = super().get(org_id, id_)
+        return None if user is None or user.deleted_at is not None else user
+
+    def page(self, org_id: str, *, after: str | None, limit: int) -> list[User]:
+        """A page of users, oldest first."""
+        return self._page(org_id, s.users.c.deleted_at.is_(None), after=after, limit=limit)
+
+    def by_email(self, org_id: str, email: str) -> User | None:
+        """The live user with this e-mail."""
+        return self._first(org_id, s.users.c.email == email, s.users.c.deleted_at.is_(None))
+
+    def live(self, org_id: str) -> list[User]:
+        """Every user who has not been deleted."""
+        return self._all(org_id, s.users.c.deleted_at.is_(None))
+
+    def with_role(self, org_id: str, role: Role) -> list[User]:
+        """Live users with this role."""
+        return self._all(org_id, s.users.c.role == role, s.users.c.deleted_at.is_(None))
+
+    def holding_number(self, org_id: str, number_id: str) -> list[User]:
+        """Users whose personal or company number is this one."""
+        t = s.users.c
+        return self._all(
+            org_id,
+            ((t.personal_number_id == number_id) | (t.company_number_id == number_id)),
+            t.deleted_at.is_(None),
+        )
+
+    def showing_caller_id(self, org_id: str, e164: str) -> list[User]:
+        """Users whose agent card shows this caller ID or sends texts from it."""
+        t = s.users.c
+        return self._all(
+            org_id, ((t.caller_id == e164) | (t.sender_id == e164)), t.deleted_at.is_(None)
+        )
+
+
+class ApiKeyRepo(Repo[ApiKey]):
+    """API keys, stored only as hashes."""
+
+    table = s.api_keys
+    cls = ApiKey
+    entity = "api_key"
+
+    def by_hash(self, org_id: str, key_hash: str) -> ApiKey | None:
+        """The live key with this hash."""
+        t = s.api_keys.c
+        return self._first(org_id, t.key_hash == key_hash, t.revoked_at.is_(None))
+
+    def revoke_for_user(self, org_id: str, user_id: str, at: datetime) -> None:
+        """Revoke every key of a user (when the user is deleted)."""
+        t = s.api_keys.c
+        self.conn.execute(
+            update(s.api_keys)
+            .where(t.org_id == org_id, t.user_id == user_id, t.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )

@@ -1,0 +1,75 @@
+"""The shape every repository shares: one table, one domain class, always scoped to an org."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Table, delete, select, update
+
+from numberdesk.domain.errors import not_found
+from numberdesk.store.records import dump, load
+
+T = TypeVar("T")
+
+
+class Repo(Generic[T]):
+    """Rows of ``table`` as ``cls`` objects, keyed by (org_id, id)."""
+
+    table: Table
+    cls: type[T]
+    entity: str
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _key(self, org_id: str, id_: str) -> ColumnElement[bool]:
+        return (self.table.c.org_id == org_id) & (self.table.c.id == id_)
+
+    def get(self, org_id: str, id_: str) -> T | None:
+        """The object, or None when it is not in this org."""
+        row = self.conn.execute(select(self.table).where(self._key(org_id, id_))).first()
+        return None if row is None else load(self.cls, row)
+
+    def require(self, org_id: str, id_: str) -> T:
+        """The object, or a 404 problem naming it."""
+        found = self.get(org_id, id_)
+        if found is None:
+            raise not_found(self.entity, id_)
+        return found
+
+    def add(self, entity: T) -> T:
+        """Insert a new object."""
+        self.conn.execute(self.table.insert().values(dump(entity, self.table)))
+        return entity
+
+    def save(self, entity: T) -> T:
+        """Write every column of an existing object."""
+        values = dump(entity, self.table)
+        org_id, id_ = values.pop("org_id"), values.pop("id")
+        self.conn.execute(update(self.table).where(self._key(org_id, id_)).values(values))
+        return entity
+
+    def remove(self, org_id: str, id_: str) -> None:
+        """Delete an object."""
+        self.conn.execute(delete(self.table).where(self._key(org_id, id_)))
+
+    def _page(
+        self, org_id: str, *where: ColumnElement[bool], after: str | None, limit: int
+    ) -> list[T]:
+        query = select(self.table).where(self.table.c.org_id == org_id, *where)
+        if after:
+            query = query.where(self.table.c.id > after)
+        rows = self.conn.execute(query.order_by(self.table.c.id).limit(limit))
+        return [load(self.cls, row) for row in rows]
+
+    def _all(self, org_id: str, *where: ColumnElement[bool]) -> list[T]:
+        query = select(self.table).where(self.table.c.org_id == org_id, *where)
+        return [load(self.cls, r) for r in self.conn.execute(query.order_by(self.table.c.id))]
+
+    def _first(self, org_id: str, *where: ColumnElement[bool]) -> T | None:
+        query = select(self.table).where(self.table.c.org_id == org_id, *where).limit(1)
+        row = self.conn.execute(query).first()
+        return None if row is None else load(self.cls, row)
+
+    def _values(self, **values: Any) -> dict[str, Any]:
+        return values

@@ -1,0 +1,145 @@
+"""The unit of work: one database transaction and the repositories that act inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, text
+
+from numberdesk.store.audit import AuditRepo
+from numberdesk.store.idempotency import IdempotencyRepo
+from numberdesk.store.orgs import ApiKeyRepo, OrgRepo, UserRepo
+
+if TYPE_CHECKING:
+    from numberdesk.store.destinations import DestinationRepo, QueueRepo
+    from numberdesk.store.groups import CampaignRepo, GroupRepo
+    from numberdesk.store.numbers import AreaCodeRepo, NumberRepo, OrderRepo
+
+
+class Transaction:
+    """Everything one use case reads and writes, committed together or not at all."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.bumped_orgs: set[str] = set()  # orgs whose call-path config version moved already
+
+    @cached_property
+    def orgs(self) -> OrgRepo:
+        """Organisations."""
+        return OrgRepo(self.conn)
+
+    @cached_property
+    def users(self) -> UserRepo:
+        """Users."""
+        return UserRepo(self.conn)
+
+    @cached_property
+    def api_keys(self) -> ApiKeyRepo:
+        """API keys (hashes only)."""
+        return ApiKeyRepo(self.conn)
+
+    @cached_property
+    def audit(self) -> AuditRepo:
+        """The audit trail."""
+        return AuditRepo(self.conn)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyRepo:
+        """Remembered answers to Idempotency-Key requests."""
+        return IdempotencyRepo(self.conn)
+
+    @cached_property
+    def numbers(self) -> NumberRepo:
+        """Numbers."""
+        from numberdesk.store.numbers import NumberRepo
+
+        return NumberRepo(self.conn)
+
+    @cached_property
+    def area_codes(self) -> AreaCodeRepo:
+        """Local-presence area codes mapped to numbers."""
+        from numberdesk.store.numbers import AreaCodeRepo
+
+        return AreaCodeRepo(self.conn)
+
+    @cached_property
+    def orders(self) -> OrderRepo:
+        """Number orders."""
+        from numberdesk.store.numbers import OrderRepo
+
+        return OrderRepo(self.conn)
+
+    @cached_property
+    def groups(self) -> GroupRepo:
+        """Groups of numbers."""
+        from numberdesk.store.groups import GroupRepo
+
+        return GroupRepo(self.conn)
+
+    @cached_property
+    def campaigns(self) -> CampaignRepo:
+        """Campaigns."""
+        from numberdesk.store.groups import CampaignRepo
+
+        return CampaignRepo(self.conn)
+
+    @cached_property
+    def queues(self) -> QueueRepo:
+        """Inbound queues."""
+        from numberdesk.store.destinations import QueueRepo
+
+        return QueueRepo(self.conn)
+
+    @cached_property
+    def destinations(self) -> DestinationRepo:
+        """Custom destinations."""
+        from numberdesk.store.destinations import DestinationRepo
+
+        return DestinationRepo(self.conn)
+
+
+# The transaction open in this context (FastAPI runs each sync route in its own copy).
+_ambient: ContextVar[tuple[Store, Transaction] | None] = ContextVar("ambient", default=None)
+
+
+class Store:
+    """The database: hands out transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Nested use joins the ambient one: while a block of this store is open in this context
+        (a thread, or a request: FastAPI runs each sync route in its own context copy), an
+        inner ``transaction()`` yields the same ``Transaction``; only the outermost block
+        commits or rolls back. So a service can run inside a caller's transaction (such as
+        the one that stores an Idempotency-Key's answer). An exception that leaves an inner
+        block must also leave the outer one, or the inner block's writes are kept.
+        """
+        ambient = _ambient.get()
+        if ambient is not None and ambient[0] is self:
+            yield ambient[1]
+            return
+        with self.engine.begin() as conn:
+            tx = Transaction(conn)
+            token = _ambient.set((self, tx))
+            try:
+                yield tx
+            finally:
+                _ambient.reset(token)
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True

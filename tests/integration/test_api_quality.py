@@ -1,0 +1,62 @@
+"""What every endpoint promises: problem documents, no 500s, health, metrics, roles documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from numberdesk.bootstrap import SchemaOutOfDate, build_desk
+from tests.conftest import Api, settings_for
+
+
+def test_malformed_json_gets_a_400_problem(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    response = api.call(
+        "POST", "/v1/users", key, content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "malformed_json"
+    assert set(body) >= {"type", "title", "status", "detail", "code"}
+
+
+def test_unknown_and_missing_fields_name_the_field(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    response = api.call("POST", "/v1/users", key, json={"name": "A", "colour": "red"})
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"colour", "email", "role"} <= fields
+
+
+def test_unknown_path_is_a_problem_too(api: Api) -> None:
+    response = api.call("GET", "/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_limit_outside_1_to_500_is_refused(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    assert api.call("GET", "/v1/users?limit=0", key).status_code == 422
+    assert api.call("GET", "/v1/users?limit=501", key).status_code == 422
+
+
+def test_health_and_metrics(api: Api) -> None:
+    assert api.call("GET", "/healthz").json() == {"status": "ok"}
+    api.call("GET", "/v1/org")
+    metrics = api.call("GET", "/metrics").text
+    assert 'numberdesk_http_requests_total{method="GET",route="/v1/org",status="401"}' in metrics
+    assert "numberdesk_http_request_seconds_bucket" in metrics
+
+
+def test_every_route_documents_the_role_it_needs(api: Api) -> None:
+    spec = api.call("GET", "/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            text = operation.get("description", "")
+            assert "Role:" in text or "Auth:" in text or "No auth" in text, (method, path)
+
+
+def test_server_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    with pytest.raises(SchemaOutOfDate, match="numberdesk db upgrade"):
+        build_desk(settings_for(f"sqlite:///{tmp_path}/empty.db"))

@@ -1,0 +1,180 @@
+"""Outbound caller ID through the API, as a PBX asks it once per call (rules O1-O7)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from numberdesk.domain.orgs import Actor, Role
+from numberdesk.services import callerid
+from numberdesk.services.desk import Desk
+from tests.conftest import Api
+
+OUTBOUND = "/v1/decisions/outbound"
+
+
+def buy(
+    api: Api, key: str, area_code: str, quantity: int = 1, country: str = "US"
+) -> list[dict[str, Any]]:
+    """Buy voice numbers in an area code; the new numbers."""
+    body = {"country": country, "area_code": area_code, "kind": "voice", "quantity": quantity}
+    response = api.call("POST", "/v1/number-orders", key, json=body)
+    assert response.status_code == 201, response.text
+    numbers: list[dict[str, Any]] = response.json()["numbers"]
+    return numbers
+
+
+def decide(api: Api, key: str, **body: Any) -> Any:
+    """Ask for a caller ID."""
+    return api.call("POST", OUTBOUND, key, json=body)
+
+
+@pytest.fixture
+def org(api: Api) -> dict[str, Any]:
+    """An org with a New York number (local presence), a San Francisco number on the agent's
+    card, and a Chicago number as the org default."""
+    created = api.new_org("Lenders", "US")
+    key = created["api_key"]
+    ny, sf, chi = buy(api, key, "212")[0], buy(api, key, "415")[0], buy(api, key, "312")[0]
+    api.call("PATCH", "/v1/org", key, json={"default_caller_id": chi["e164"]})
+    agent, _ = api.new_user(key, caller_id=sf["e164"])
+    return {"key": key, "agent": agent, "ny": ny, "sf": sf, "chi": chi}
+
+
+def test_borrower_sees_local_number_then_agent_caller_id_then_org_number_insellerate_o3(
+    api: Api, org: dict[str, Any]
+) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    local = decide(api, key, agent_id=agent, to="+12125550142").json()
+    assert (local["caller_id"], local["step"]) == (org["ny"]["e164"], "local_presence")
+    elsewhere = decide(api, key, agent_id=agent, to="(305) 555-0142").json()
+    assert (elsewhere["caller_id"], elsewhere["step"]) == (org["sf"]["e164"], "agent")
+    bare, _ = api.new_user(key)
+    fallback = decide(api, key, agent_id=bare["id"], to="+13055550142").json()
+    assert (fallback["caller_id"], fallback["step"]) == (org["chi"]["e164"], "organisation")
+    assert fallback["attestation"] == "A"
+    assert [t["result"] for t in fallback["trace"]] == [
+        "no_match",
+        "no_match",
+        "no_match",
+        "chosen",
+    ]
+
+
+def test_agent_card_overrides_campaign_numbers_leaddesk_o3(api: Api, org: dict[str, Any]) -> None:
+    key = org["key"]
+    campaign = api.call(
+        "POST", "/v1/campaigns", key, json={"name": "Renewals", "number_ids": [org["chi"]["id"]]}
+    )
+    body = {
+        "agent_id": org["agent"]["id"],
+        "to": "+13055550142",
+        "campaign_id": campaign.json()["id"],
+    }
+    assert decide(api, key, **body).json()["step"] == "agent"
+    api.call("PATCH", f"/v1/users/{org['agent']['id']}", key, json={"caller_id": None})
+    answer = decide(api, key, **body).json()
+    assert (answer["caller_id"], answer["step"]) == (org["chi"]["e164"], "campaign")
+
+
+def test_new_local_number_is_used_as_soon_as_it_is_bought(api: Api, org: dict[str, Any]) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    assert decide(api, key, agent_id=agent, to="+17185550100").json()["step"] == "agent"
+    brooklyn = buy(api, key, "718")[0]
+    answer = decide(api, key, agent_id=agent, to="+17185550100").json()
+    assert (answer["caller_id"], answer["step"]) == (brooklyn["e164"], "local_presence")
+
+
+def test_callee_sees_the_same_number_again_o5_o7(api: Api, org: dict[str, Any]) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    buy(api, key, "212", 3)
+    first = decide(api, key, agent_id=agent, to="+12125550199").json()["caller_id"]
+    others = {
+        decide(api, key, agent_id=agent, to=f"+1212555{n:04d}").json()["caller_id"]
+        for n in range(3)
+    }
+    assert len(others) == 3  # rotation among the four local numbers
+    assert decide(api, key, agent_id=agent, to="+12125550199").json()["caller_id"] == first
+
+
+def test_daily_cap_moves_calls_to_the_next_step_o6(api: Api, org: dict[str, Any]) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    api.call("PATCH", "/v1/org", key, json={"daily_cap": 2})
+    steps = [
+        decide(api, key, agent_id=agent, to=f"+1212555{n:04d}").json()["step"] for n in range(3)
+    ]
+    assert steps == ["local_presence", "local_presence", "agent"]
+
+
+def test_nothing_eligible_is_409_with_the_trace_o7(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    response = decide(api, key, agent_id=agent["id"], to="+12125550100")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "no_caller_id"
+    assert [t["step"] for t in body["trace"]] == [
+        "local_presence",
+        "agent",
+        "campaign",
+        "organisation",
+    ]
+
+
+def test_requested_caller_id_is_checked_o2(api: Api, org: dict[str, Any]) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    allowed = decide(
+        api, key, agent_id=agent, to="+12125550100", caller_id=org["chi"]["e164"]
+    ).json()
+    assert (allowed["caller_id"], allowed["step"]) == (org["chi"]["e164"], "requested")
+    refused = decide(api, key, agent_id=agent, to="+12125550100", caller_id=org["ny"]["e164"])
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "caller_id_not_allowed"
+
+
+def test_bad_requests_are_refused_and_record_nothing(
+    api: Api, org: dict[str, Any], desk: Desk
+) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    other = api.new_org("Other")["api_key"]
+    foreign_agent, _ = api.new_user(other)
+    cases = [
+        ({"agent_id": "usr_nobody", "to": "+12125550100"}, 404),
+        ({"agent_id": foreign_agent["id"], "to": "+12125550100"}, 404),
+        ({"agent_id": agent, "to": "12"}, 422),
+        ({"agent_id": agent, "to": "+12125550100", "campaign_id": "cmp_nope"}, 404),
+        ({"agent_id": agent, "to": "+12125550100", "caller_id": "+13125550100"}, 403),
+        ({"agent_id": agent, "to": "+12125550100", "caller_id": "+19995550100"}, 422),
+    ]
+    for body, status in cases:
+        assert decide(api, key, **body).status_code == status, body
+    first = decide(api, key, agent_id=agent, to="+12125550100").json()
+    assert first["caller_id"] == org["ny"]["e164"]  # nothing above was counted as a call
+
+
+def test_agent_decides_only_for_their_own_calls_a2(api: Api, org: dict[str, Any]) -> None:
+    me, my_key = api.new_user(org["key"])
+    assert decide(api, my_key, agent_id=me["id"], to="+12125550100").status_code == 200
+    assert decide(api, my_key, agent_id=org["agent"]["id"], to="+12125550100").status_code == 403
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_rotation_stays_even_under_1000_concurrent_decisions_o5(api: Api, desk: Desk) -> None:
+    created = api.new_org("Rotation", "US")
+    numbers = buy(api, created["api_key"], "212", 10)
+    owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
+
+    def one(n: int) -> str:
+        answer = callerid.decide_outbound(
+            desk, owner, agent_id=owner.user_id, to=f"+1212555{n:04d}"
+        )
+        return answer.number.e164
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        shown = Counter(pool.map(one, range(1000)))
+    assert set(shown) == {n["e164"] for n in numbers}
+    assert all(99 <= count <= 101 for count in shown.values()), shown

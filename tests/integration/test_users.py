@@ -1,0 +1,159 @@
+"""Users, roles and keys through the API (rules A1, A2, A3, N1)."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+
+
+def test_admin_adds_agent_with_national_work_phone_read_in_org_country_n1(api: Api) -> None:
+    key = api.new_org(country="FI", name="Oy")["api_key"]
+    body = {
+        "name": "Aino",
+        "email": "Aino@Example.com",
+        "role": "agent",
+        "extension": "sip:aino@pbx.example.com",
+        "work_phone": "040 1234567",
+        "voicemail_email": "aino@example.com",
+        "business_hours": [{"days": ["mon", "tue"], "start": "09:00", "end": "17:00"}],
+    }
+    response = api.call("POST", "/v1/users", key, json=body)
+    assert response.status_code == 201, response.text
+    user = response.json()
+    assert user["work_phone"] == "+358401234567"
+    assert user["email"] == "aino@example.com"
+    assert user["presence"] == "logged_out"
+    entry = api.call("GET", f"/v1/audit?entity=user&entity_id={user['id']}", key).json()
+    assert entry["items"][0]["action"] == "create"
+
+
+def test_invalid_user_fields_are_refused_and_change_nothing(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    before = api.audit_count(key)
+    bad = [
+        {"work_phone": "12"},
+        {"extension": "alice"},
+        {"email": "not-an-email"},
+        {"role": "king"},
+        {"business_hours": [{"days": ["mon"], "start": "25:00", "end": "17:00"}]},
+        {"business_hours": [{"days": ["moon"], "start": "09:00", "end": "17:00"}]},
+        {"business_hours": [{"days": ["mon"], "start": "09:00", "end": "09:00"}]},
+        {"caller_id": "+12125550123"},
+        {"greeting_url": "ftp://x"},
+    ]
+    for fields in bad:
+        body = {"name": "X", "email": "x@example.com", "role": "agent", **fields}
+        response = api.call("POST", "/v1/users", key, json=body)
+        assert response.status_code == 422, (fields, response.text)
+        assert response.json()["detail"]
+    assert api.audit_count(key) == before
+    assert len(api.call("GET", "/v1/users", key).json()["items"]) == 1
+
+
+def test_duplicate_email_is_refused_with_409(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    api.new_user(key, email="sam@example.com")
+    before = api.audit_count(key)
+    body = {"name": "Sam 2", "email": "SAM@example.com", "role": "agent"}
+    response = api.call("POST", "/v1/users", key, json=body)
+    assert response.status_code == 409
+    assert response.json()["code"] == "duplicate_email"
+    assert api.audit_count(key) == before
+
+
+def test_agent_cannot_add_or_change_other_users_a2(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    colleague, _ = api.new_user(owner)
+    _, agent = api.new_user(owner)
+    body = {"name": "Y", "email": "y@example.com", "role": "agent"}
+    assert api.call("POST", "/v1/users", agent, json=body).status_code == 403
+    patch = api.call("PATCH", f"/v1/users/{colleague['id']}", agent, json={"name": "Z"})
+    assert patch.status_code == 403
+    assert api.call("GET", f"/v1/users/{colleague['id']}", agent).status_code == 403
+
+
+def test_agent_edits_own_card_but_not_own_role_or_caller_id(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    me, agent = api.new_user(owner)
+    ok = api.call("PATCH", f"/v1/users/{me['id']}", agent, json={"work_phone": "+12125550100"})
+    assert ok.status_code == 200
+    assert ok.json()["work_phone"] == "+12125550100"
+    denied = api.call("PATCH", f"/v1/users/{me['id']}", agent, json={"role": "admin"})
+    assert denied.status_code == 403
+    assert api.call("GET", f"/v1/users/{me['id']}", agent).json()["role"] == "agent"
+
+
+def test_agent_lists_only_themselves(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    api.new_user(owner)
+    me, agent = api.new_user(owner)
+    items = api.call("GET", "/v1/users", agent).json()["items"]
+    assert [u["id"] for u in items] == [me["id"]]
+
+
+def test_agent_sets_own_presence(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    me, agent = api.new_user(owner)
+    response = api.call("PUT", f"/v1/users/{me['id']}/presence", agent, json={"status": "busy"})
+    assert response.json()["presence"] == "busy"
+    bad = api.call("PUT", f"/v1/users/{me['id']}/presence", agent, json={"status": "asleep"})
+    assert bad.status_code == 422
+
+
+def test_only_owners_add_owners(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    _, admin = api.new_user(owner, role="admin")
+    body = {"name": "O", "email": "o@example.com", "role": "owner"}
+    assert api.call("POST", "/v1/users", admin, json=body).status_code == 403
+    assert api.call("POST", "/v1/users", owner, json=body).status_code == 201
+
+
+def test_last_owner_cannot_be_demoted(api: Api) -> None:
+    created = api.new_org()
+    response = api.call(
+        "PATCH", f"/v1/users/{created['owner_user_id']}", created["api_key"], json={"role": "agent"}
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "last_owner"
+
+
+def test_deleted_user_disappears_and_their_keys_stop_working(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    user, agent = api.new_user(owner)
+    assert api.call("GET", "/v1/org", agent).status_code == 200
+    assert api.call("DELETE", f"/v1/users/{user['id']}", owner).status_code == 204
+    assert api.call("GET", "/v1/org", agent).status_code == 401
+    assert api.call("GET", f"/v1/users/{user['id']}", owner).status_code == 404
+    entries = api.call("GET", f"/v1/audit?entity=user&entity_id={user['id']}", owner).json()
+    assert entries["items"][-1]["action"] == "delete"
+
+
+def test_another_orgs_user_answers_404_a1(api: Api) -> None:
+    first = api.new_org("First")["api_key"]
+    second = api.new_org("Second")["api_key"]
+    user, _ = api.new_user(first)
+    for method, path, body in (
+        ("GET", f"/v1/users/{user['id']}", None),
+        ("PATCH", f"/v1/users/{user['id']}", {"name": "Stolen"}),
+        ("DELETE", f"/v1/users/{user['id']}", None),
+        ("POST", "/v1/api-keys", {"user_id": user["id"]}),
+    ):
+        response = api.call(method, path, second, json=body)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["code"] == "user_not_found"
+    assert api.call("GET", f"/v1/users/{user['id']}", first).json()["name"] == user["name"]
+
+
+def test_users_page_with_a_cursor(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    for _ in range(3):
+        api.new_user(owner)
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page = api.call("GET", f"/v1/users?limit=2{cursor}", owner).json()
+        seen += [u["id"] for u in page["items"]]
+        if not page["next"]:
+            break
+        cursor = f"&cursor={page['next']}"
+    assert len(seen) == 4
+    assert len(set(seen)) == 4

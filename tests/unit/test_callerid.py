@@ -1,0 +1,238 @@
+"""The outbound caller-ID decision (rules O1-O5), without a database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from numberdesk.domain.callerid import (
+    AgentCard,
+    Call,
+    Callee,
+    CampaignPlan,
+    Candidate,
+    Snapshot,
+    Usage,
+    decide,
+)
+from numberdesk.domain.errors import Forbidden
+
+NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+DEFAULT = ("local_presence", "agent", "campaign", "organisation")
+
+
+def number(
+    ident: str, e164: str, *areas: str, region: str | None = None, **kw: object
+) -> Candidate:
+    """A US number covering ``areas`` (its own area code first)."""
+    return Candidate(ident, e164, "US", tuple(areas), region, masked=False, **kw)  # type: ignore[arg-type]
+
+
+def snapshot(
+    *numbers: Candidate,
+    default: str | None = None,
+    policy: tuple[str, ...] = DEFAULT,
+    cap: int | None = None,
+) -> Snapshot:
+    """Index numbers the way the service does."""
+    by_area: dict[tuple[str, str], tuple[str, ...]] = {}
+    by_region: dict[tuple[str, str], tuple[str, ...]] = {}
+    for n in numbers:
+        for area in n.area_codes:
+            by_area[(n.country, area)] = (*by_area.get((n.country, area), ()), n.id)
+        if n.region:
+            by_region[(n.country, n.region)] = (*by_region.get((n.country, n.region), ()), n.id)
+    return Snapshot(
+        numbers={n.id: n for n in numbers},
+        by_e164={n.e164: n.id for n in numbers},
+        by_area_code=by_area,
+        by_region=by_region,
+        agents={},
+        campaigns={},
+        policy=policy,
+        default_caller_id=default,
+        daily_cap=cap,
+    )
+
+
+def callee(e164: str, region: str | None = None) -> Callee:
+    """A US callee."""
+    return Callee(e164, "US", e164[2:], region)
+
+
+AGENT = AgentCard("usr_1")
+NY = number("ny", "+12125550001", "212", region="NY")
+SF = number("sf", "+14155550001", "415", region="CA")
+CHI = number("chi", "+13125550001", "312", region="IL")
+
+
+def test_local_number_wins_then_agent_caller_id_then_org_number_insellerate_o3() -> None:
+    snap = snapshot(NY, SF, CHI, default=CHI.e164)
+    agent = replace(AGENT, caller_id=SF.e164)
+    assert decide(snap, Usage(), Call(agent, callee("+12125559999")), NOW).number == NY
+    miami = decide(snap, Usage(), Call(agent, callee("+13055559999")), NOW)
+    assert (miami.number, miami.step) == (SF, "agent")
+    assert [t.result for t in miami.trace] == ["no_match", "chosen"]
+    nobody = decide(snap, Usage(), Call(AGENT, callee("+13055559999")), NOW)
+    assert (nobody.number, nobody.step) == (CHI, "organisation")
+
+
+def test_agent_caller_id_overrides_campaign_numbers_leaddesk_o3() -> None:
+    snap = snapshot(NY, SF, CHI)
+    campaign = CampaignPlan("cmp", (NY.id, CHI.id))
+    call = Call(replace(AGENT, caller_id=SF.e164), callee("+13055559999"), campaign)
+    decision = decide(snap, Usage(), call, NOW)
+    assert (decision.number, decision.step) == (SF, "agent")
+
+
+def test_agents_own_caller_id_comes_first_when_it_matches_the_area_code_o3() -> None:
+    other_ny = number("ny2", "+12125550002", "212")
+    snap = snapshot(NY, other_ny)
+    call = Call(replace(AGENT, caller_id=other_ny.e164), callee("+12125559999"))
+    assert decide(snap, Usage(calls_today={"ny2": 9}), call, NOW).number == other_ny
+
+
+def test_campaign_numbers_come_before_the_orgs_in_local_presence_o3() -> None:
+    campaign_ny = number("ny2", "+12125550002", "212")
+    snap = snapshot(NY, campaign_ny)
+    call = Call(AGENT, callee("+12125559999"), CampaignPlan("cmp", ("ny2",)))
+    assert decide(snap, Usage(calls_today={"ny2": 5}), call, NOW).number == campaign_ny
+
+
+def test_one_number_covers_many_area_codes_o3() -> None:
+    mapped = number("ny", "+12125550001", "212", "646", "332")
+    snap = snapshot(mapped)
+    assert decide(snap, Usage(), Call(AGENT, callee("+16465559999")), NOW).number == mapped
+
+
+def test_longest_area_code_match_wins_o3() -> None:
+    broad = number("uk1", "+441610000001", "161")
+    narrow = number("uk2", "+441610000002", "161", "1614")
+    snap = snapshot(broad, narrow)
+    call = Call(AGENT, Callee("+441614960000", "GB", "1614960000", None))
+    uk = replace(snap, by_area_code={("GB", k[1]): v for k, v in snap.by_area_code.items()})
+    assert decide(uk, Usage(calls_today={"uk2": 50}), call, NOW).number == narrow
+
+
+def test_nearby_uses_the_callees_region_o3() -> None:
+    buffalo = number("buf", "+17165550001", "716", region="NY")
+    snap = snapshot(buffalo, SF, policy=("nearby", "organisation"))
+    decision = decide(snap, Usage(), Call(AGENT, callee("+15185559999", region="NY")), NOW)
+    assert (decision.number, decision.step) == (buffalo, "nearby")
+
+
+def test_ineligible_numbers_are_skipped_and_the_trace_says_why_o4() -> None:
+    suspended = replace(NY, unusable="is suspended: mandate revoked")
+    resting = number("ny2", "+12125550002", "212", rested_until=NOW + timedelta(days=3))
+    capped = number("ny3", "+12125550003", "212")
+    snap = snapshot(suspended, resting, capped, SF, default=SF.e164, cap=10)
+    decision = decide(
+        snap, Usage(calls_today={"ny3": 10}), Call(AGENT, callee("+12125559999")), NOW
+    )
+    assert decision.number == SF
+    reason = decision.trace[0].reason
+    assert decision.trace[0].result == "skipped"
+    assert "suspended" in reason
+    assert "resting until" in reason
+    assert "daily cap of 10" in reason
+
+
+def test_rest_ends_when_the_cool_down_is_over_o6() -> None:
+    rested = replace(NY, rested_until=NOW - timedelta(seconds=1))
+    assert (
+        decide(snapshot(rested), Usage(), Call(AGENT, callee("+12125559999")), NOW).number == rested
+    )
+
+
+def test_callee_sees_the_number_they_saw_last_time_o5() -> None:
+    ny2 = number("ny2", "+12125550002", "212")
+    usage = Usage(calls_today={"ny2": 40, "ny": 1}, last_shown_to_callee="ny2")
+    decision = decide(snapshot(NY, ny2), usage, Call(AGENT, callee("+12125559999")), NOW)
+    assert decision.number == ny2
+
+
+def test_campaign_can_turn_sticky_off_o5() -> None:
+    ny2 = number("ny2", "+12125550002", "212")
+    usage = Usage(calls_today={"ny2": 40, "ny": 1}, last_shown_to_callee="ny2")
+    call = Call(AGENT, callee("+12125559999"), CampaignPlan("cmp", (), sticky=False))
+    assert decide(snapshot(NY, ny2), usage, call, NOW).number == NY
+
+
+def test_least_used_today_then_least_recently_used_o5() -> None:
+    a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
+    snap = snapshot(a, b, c)
+    usage = Usage(
+        calls_today={"a": 3, "b": 2, "c": 2},
+        last_used={"b": NOW - timedelta(minutes=1), "c": NOW - timedelta(minutes=5)},
+    )
+    assert decide(snap, usage, Call(AGENT, callee("+12125559999")), NOW).number == c
+
+
+def test_campaign_step_prefers_numbers_of_the_callees_country_o3() -> None:
+    manchester = Candidate("uk", "+441610000001", "GB", ("161",), None, masked=False)
+    snap = snapshot(NY, manchester, policy=("campaign",))
+    call = Call(
+        AGENT, Callee("+441619999999", "GB", "1619999999", None), CampaignPlan("c", ("ny", "uk"))
+    )
+    assert decide(snap, Usage(calls_today={"uk": 9}), call, NOW).number == manchester
+
+
+def test_campaign_policy_replaces_the_orgs_o3() -> None:
+    snap = snapshot(NY, SF, default=SF.e164)
+    call = Call(AGENT, callee("+12125559999"), CampaignPlan("c", (), policy=("organisation",)))
+    assert decide(snap, Usage(), call, NOW).number == SF
+
+
+def test_requested_caller_id_is_used_when_the_agent_may_use_it_o2() -> None:
+    snap = snapshot(NY, SF)
+    call = Call(replace(AGENT, personal_number_id="sf"), callee("+12125559999"), requested=SF.e164)
+    decision = decide(snap, Usage(), call, NOW)
+    assert (decision.number, decision.step) == (SF, "requested")
+
+
+@pytest.mark.parametrize(
+    ("requested", "detail"),
+    [("+13125550001", "not a caller ID this agent may use"), ("+19995550000", "not a caller ID")],
+)
+def test_requested_caller_id_the_agent_may_not_use_is_refused_o2(
+    requested: str, detail: str
+) -> None:
+    snap = snapshot(NY, CHI)
+    with pytest.raises(Forbidden, match=detail) as refused:
+        decide(snap, Usage(), Call(AGENT, callee("+12125559999"), requested=requested), NOW)
+    assert refused.value.code == "caller_id_not_allowed"
+
+
+def test_requested_caller_id_that_is_resting_is_refused_with_the_reason_o2_o4() -> None:
+    resting = replace(SF, rested_until=NOW + timedelta(days=1))
+    call = Call(replace(AGENT, caller_id=SF.e164), callee("+12125559999"), requested=SF.e164)
+    with pytest.raises(Forbidden, match="resting until"):
+        decide(snapshot(resting), Usage(), call, NOW)
+
+
+def test_nothing_eligible_gives_no_number_and_a_full_trace_o7() -> None:
+    decision = decide(
+        snapshot(replace(NY, unusable="is suspended")),
+        Usage(),
+        Call(AGENT, callee("+12125559999")),
+        NOW,
+    )
+    assert decision.number is None
+    assert [(t.step, t.result) for t in decision.trace] == [
+        ("local_presence", "skipped"),
+        ("agent", "no_match"),
+        ("campaign", "no_match"),
+        ("organisation", "no_match"),
+    ]
+
+
+def test_number_whose_mandate_ran_out_is_never_shown_c3_o4() -> None:
+    running_out = replace(NY, mandate_ends=NOW)
+    snap = snapshot(running_out, CHI, default=CHI.e164)
+    before = decide(snap, Usage(), Call(AGENT, callee("+12125559999")), NOW - timedelta(hours=1))
+    assert before.number == running_out
+    after = decide(snap, Usage(), Call(AGENT, callee("+12125559999")), NOW)
+    assert (after.number, after.step) == (CHI, "organisation")
+    assert "mandate that ran out" in after.trace[0].reason
