@@ -19,9 +19,9 @@ from numberdesk.domain.groups import check_ids, duplicate_name
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Number, require_live
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.services.audit import record
+from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
-from numberdesk.services.numbers import NumberView, picture, views_of
+from numberdesk.services.numbers import NumberView, views_of
 from numberdesk.services.paging import Page, page_of
 from numberdesk.store.addresses import AddressRepo, addresses_in
 from numberdesk.store.uow import Transaction

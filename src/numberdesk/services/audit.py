@@ -9,6 +9,7 @@ from typing import Any
 
 from numberdesk.domain.audit import AuditEntry
 from numberdesk.domain.ids import new_id
+from numberdesk.domain.numbers import Number
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.services.desk import Desk
 from numberdesk.services.paging import Page, page_of
@@ -95,3 +96,8 @@ def list_audit(
             actor.org_id, entity=entity, entity_id=entity_id, after=cursor, limit=limit + 1
         )
     return page_of(rows, limit)
+
+
+def picture(number: Number, mapped: list[str]) -> dict[str, Any]:
+    """A number's before/after for the audit trail, with its mapped area codes (A3)."""
+    return {**(snapshot(number) or {}), "mapped_area_codes": list(mapped)}

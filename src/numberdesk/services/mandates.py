@@ -34,8 +34,7 @@ from numberdesk.domain.ids import new_id
 from numberdesk.domain.mandates import GrantorType, Mandate, MandateStatus, Purpose, Sponsor
 from numberdesk.domain.numbers import Status
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.services import numbers as number_service
-from numberdesk.services.audit import record
+from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
 from numberdesk.services.paging import Page, page_of
 from numberdesk.store.mandates import DependentNumbers, mandates, sponsors
@@ -157,7 +156,7 @@ def _suspend_dependants(
         if dependants.suspend(number, mandate.id, reason):
             after = dataclasses.replace(number, status=Status.SUSPENDED, status_reason=reason)
             own = mapped.get(number.id, [])
-            before_after = number_service.picture(number, own), number_service.picture(after, own)
+            before_after = picture(number, own), picture(after, own)
             record(
                 tx, at, actor, "number", number.id, "suspend", *before_after, org_id=mandate.org_id
             )

@@ -38,11 +38,11 @@ from numberdesk.domain.masking import (
 from numberdesk.domain.numbers import Number, Status, all_area_codes
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import parse_phone
-from numberdesk.services.audit import record, snapshot
+from numberdesk.services.audit import picture, record, snapshot
 from numberdesk.services.desk import Desk
 from numberdesk.services.idempotency import Answer, check_key, fingerprint, replay
 from numberdesk.services.mandates import require_mandate
-from numberdesk.services.numbers import NumberView, picture
+from numberdesk.services.numbers import NumberView
 from numberdesk.store.idempotency import KeyTaken, StoredAnswer
 from numberdesk.store.mandates import sponsors
 from numberdesk.store.masking import add_masked_number, verifications

@@ -33,10 +33,10 @@ from numberdesk.domain.numbers import (
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import parse_phone, supported_country
 from numberdesk.services import mandates
-from numberdesk.services.audit import record
+from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
 from numberdesk.services.idempotency import Answer, check_key, fingerprint, replay
-from numberdesk.services.numbers import NumberView, picture
+from numberdesk.services.numbers import NumberView
 from numberdesk.store.idempotency import StoredAnswer
 from numberdesk.store.uow import Transaction
 

@@ -31,7 +31,7 @@ from numberdesk.domain.numbers import (
 )
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import parse_phone, supported_country
-from numberdesk.services.audit import record, snapshot
+from numberdesk.services.audit import picture, record
 from numberdesk.services.branding import withdraw_for_leaving
 from numberdesk.services.desk import Desk
 from numberdesk.services.paging import Page, page_of
@@ -72,11 +72,6 @@ def views_of(tx: Transaction, org_id: str, numbers: list[Number]) -> list[Number
         NumberView(n, all_area_codes(n, mapped.get(n.id, [])), linked.get(n.address_id or ""))
         for n in numbers
     ]
-
-
-def picture(number: Number, mapped: list[str]) -> dict[str, Any]:
-    """A number's before/after for the audit trail, with its mapped area codes (A3)."""
-    return {**(snapshot(number) or {}), "mapped_area_codes": list(mapped)}
 
 
 def list_numbers(

@@ -17,10 +17,9 @@ from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.port_ins import Party, PortIn, PortInNumber, PortInStatus
-from numberdesk.services.audit import record, snapshot
+from numberdesk.services.audit import picture, record, snapshot
 from numberdesk.services.desk import Desk
 from numberdesk.services.mandates import require_mandate
-from numberdesk.services.numbers import picture
 from numberdesk.services.paging import Page, page_of
 from numberdesk.services.porting_notices import (
     PortInView,

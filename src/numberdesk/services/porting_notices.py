@@ -22,10 +22,10 @@ from numberdesk.domain.errors import Conflict, Problem, not_found
 from numberdesk.domain.numbers import Number, Origin, Status
 from numberdesk.domain.orgs import Actor
 from numberdesk.domain.port_ins import Party, PortIn, PortInNumber, PortInStatus
-from numberdesk.services.audit import record
+from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
 from numberdesk.services.mandates import require_mandate
-from numberdesk.services.numbers import picture, retire
+from numberdesk.services.numbers import retire
 from numberdesk.store.port_ins import (
     PortInNumberRepo,
     PortInRepo,

@@ -9,10 +9,10 @@ from numberdesk.domain import mandates as rules
 from numberdesk.domain.errors import FieldError, Invalid, invalid_field
 from numberdesk.domain.numbers import Number, Status, all_area_codes
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.services.audit import record
+from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
 from numberdesk.services.mandates import expire_due, require_mandate
-from numberdesk.services.numbers import NumberView, picture
+from numberdesk.services.numbers import NumberView
 from numberdesk.store.uow import Transaction
 
 
