@@ -38,6 +38,7 @@ class Settings:
     sandbox_stock: int = 200
     sandbox_exhausted: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     log_level: str = "info"
+    key_cache_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,4 +58,5 @@ class Settings:
             sandbox_stock=int(get("SANDBOX_STOCK", "200")),
             sandbox_exhausted=_parse_exhausted(env.get("NUMBERDESK_SANDBOX_EXHAUSTED", "")),
             log_level=get("LOG_LEVEL", "info"),
+            key_cache_seconds=float(get("KEY_CACHE_SECONDS", "5")),
         )

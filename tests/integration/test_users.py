@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api
+import pytest
+
+from numberdesk.bootstrap import build_desk
+from numberdesk.domain.errors import Unauthenticated
+from numberdesk.services.orgs import authenticate
+from tests.conftest import Api, settings_for
 
 
 def test_admin_adds_agent_with_national_work_phone_read_in_org_country_n1(api: Api) -> None:
@@ -157,3 +162,30 @@ def test_users_page_with_a_cursor(api: Api) -> None:
         cursor = f"&cursor={page['next']}"
     assert len(seen) == 4
     assert len(set(seen)) == 4
+
+
+def test_demoted_admin_loses_admin_rights_at_once_a2(api: Api) -> None:
+    owner = api.new_org()["api_key"]
+    user, admin = api.new_user(owner, role="admin")
+    assert api.call("GET", "/v1/audit", admin).status_code == 200  # remembered as an admin
+    api.call("PATCH", f"/v1/users/{user['id']}", owner, json={"role": "agent"})
+    assert api.call("POST", "/v1/groups", admin, json={"name": "G"}).status_code == 403
+
+
+def test_another_process_follows_a_revocation_within_the_key_cache_time_a1(
+    api: Api, database_url: str
+) -> None:
+    owner = api.new_org()["api_key"]
+    user, agent = api.new_user(owner)
+    remembering = build_desk(settings_for(database_url, key_cache_seconds=60))
+    checking = build_desk(settings_for(database_url, key_cache_seconds=0))
+    try:
+        assert authenticate(remembering, agent).user_id == user["id"]
+        assert authenticate(checking, agent).user_id == user["id"]
+        api.call("DELETE", f"/v1/users/{user['id']}", owner)
+        with pytest.raises(Unauthenticated):
+            authenticate(checking, agent)
+        assert authenticate(remembering, agent).user_id == user["id"]  # until its time is up
+    finally:
+        remembering.store.engine.dispose()
+        checking.store.engine.dispose()

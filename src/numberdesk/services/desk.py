@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from numberdesk.carriers.base import Carrier
 from numberdesk.config import Settings
+from numberdesk.domain.orgs import Actor
 from numberdesk.store.uow import Store
 
 
@@ -26,6 +27,8 @@ class Desk:
     clock: Callable[[], datetime] = field(default=utc_now)
     # Per-process memory of the call path (e.g. each org's caller-ID index), by org id.
     snapshots: dict[str, object] = field(default_factory=dict)
+    # API keys this process has checked lately: key hash -> (actor, monotonic expiry).
+    known_keys: dict[str, tuple[Actor, float]] = field(default_factory=dict)
 
     def now(self) -> datetime:
         """The current time (a test can set the clock)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from numberdesk.services.desk import Desk
 from numberdesk.store.uow import Transaction
 
 KEY_PREFIX = "nd"
+MAX_KNOWN_KEYS = 10_000  # a process remembers at most this many checked keys
 
 
 @dataclass(frozen=True)
@@ -90,18 +92,31 @@ def create_org(
 
 
 def authenticate(desk: Desk, api_key: str) -> Actor:
-    """The user an API key acts for (A1), or 401."""
+    """The user an API key acts for (A1), or 401; remembered for ``key_cache_seconds``."""
     parts = api_key.split(".")
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise Unauthenticated(
             "invalid_api_key", "The API key is not valid; use a key numberdesk issued."
         )
+    digest = hash_key(api_key)
+    known = desk.known_keys.get(digest)
+    if known is not None and known[1] > time.monotonic():
+        return known[0]
     with desk.store.transaction() as tx:
-        key = tx.api_keys.by_hash(parts[1], hash_key(api_key))
-        user = tx.users.get(key.org_id, key.user_id) if key else None
-    if key is None or user is None:
+        actor = tx.api_keys.actor_of(parts[1], digest)
+    if actor is None:
         raise Unauthenticated("invalid_api_key", "The API key is not valid or was revoked.")
-    return Actor(user.org_id, user.id, user.role)
+    if desk.settings.key_cache_seconds > 0:
+        if len(desk.known_keys) >= MAX_KNOWN_KEYS:
+            desk.known_keys.clear()
+        desk.known_keys[digest] = (actor, time.monotonic() + desk.settings.key_cache_seconds)
+    return actor
+
+
+def forget_keys(desk: Desk) -> None:
+    """Check every key against the database again (a key was revoked or a role changed); other
+    processes follow within ``key_cache_seconds``."""
+    desk.known_keys.clear()
 
 
 def get_org(desk: Desk, actor: Actor) -> Org:
@@ -193,4 +208,6 @@ def reissue_owner_key(desk: Desk, org_id: str) -> tuple[str, str]:
             raise Invalid("no_owner", f"Organisation {org_id} has no owner to issue a key to.")
         owner = owners[0]
         tx.api_keys.revoke_for_user(org_id, owner.id, desk.now())
-        return owner.id, issue_key(tx, desk, None, owner)
+        reissued = owner.id, issue_key(tx, desk, None, owner)
+    forget_keys(desk)
+    return reissued

@@ -19,7 +19,7 @@ from numberdesk.domain.users import (
 )
 from numberdesk.services.audit import record
 from numberdesk.services.desk import Desk
-from numberdesk.services.orgs import issue_key
+from numberdesk.services.orgs import forget_keys, issue_key
 from numberdesk.services.paging import Page, page_of
 from numberdesk.store.uow import Transaction
 
@@ -98,6 +98,8 @@ def update_user(desk: Desk, actor: Actor, user_id: str, changes: dict[str, Any])
         if after != before:
             tx.users.save(after)
             record(tx, desk.now(), actor, "user", user_id, "update", before, after)
+    if after.role != before.role:
+        forget_keys(desk)
     return after
 
 
@@ -114,6 +116,7 @@ def delete_user(desk: Desk, actor: Actor, user_id: str) -> None:
         tx.users.save(after)
         tx.api_keys.revoke_for_user(actor.org_id, user_id, desk.now())
         record(tx, desk.now(), actor, "user", user_id, "delete", before, after)
+    forget_keys(desk)
 
 
 def set_presence(desk: Desk, actor: Actor, user_id: str, presence: Presence) -> User:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from numberdesk.domain.errors import not_found
-from numberdesk.domain.orgs import Org, Role
+from numberdesk.domain.orgs import Actor, Org, Role
 from numberdesk.domain.users import ApiKey, User
 from numberdesk.store import schema as s
 from numberdesk.store.records import dump, load
@@ -101,10 +101,21 @@ class ApiKeyRepo(Repo[ApiKey]):
     cls = ApiKey
     entity = "api_key"
 
-    def by_hash(self, org_id: str, key_hash: str) -> ApiKey | None:
-        """The live key with this hash."""
-        t = s.api_keys.c
-        return self._first(org_id, t.key_hash == key_hash, t.revoked_at.is_(None))
+    def actor_of(self, org_id: str, key_hash: str) -> Actor | None:
+        """The live user a live key with this hash acts for, in one query (A1)."""
+        k, u = s.api_keys.c, s.users.c
+        query = (
+            select(u.id, u.role)
+            .join_from(s.api_keys, s.users, (u.org_id == k.org_id) & (u.id == k.user_id))
+            .where(
+                k.org_id == org_id,
+                k.key_hash == key_hash,
+                k.revoked_at.is_(None),
+                u.deleted_at.is_(None),
+            )
+        )
+        row = self.conn.execute(query).first()
+        return Actor(org_id, row.id, Role(row.role)) if row else None
 
     def revoke_for_user(self, org_id: str, user_id: str, at: datetime) -> None:
         """Revoke every key of a user (when the user is deleted)."""
