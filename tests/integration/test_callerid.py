@@ -178,3 +178,74 @@ def test_rotation_stays_even_under_1000_concurrent_decisions_o5(api: Api, desk: 
         shown = Counter(pool.map(one, range(1000)))
     assert set(shown) == {n["e164"] for n in numbers}
     assert all(99 <= count <= 101 for count in shown.values()), shown
+
+
+def test_try_a_call_prints_the_trace_and_records_nothing_o1(
+    api: Api, org: dict[str, Any], database_url: str
+) -> None:
+    from tests.integration.test_cli import run
+
+    key, agent = org["key"], org["agent"]
+    code, output = run(
+        database_url,
+        "decide",
+        "outbound",
+        "--agent",
+        agent["email"],
+        "--to",
+        "(305) 555-0142",
+        NUMBERDESK_API_KEY=key,
+    )
+    assert code == 0, output
+    assert org["sf"]["e164"] in output
+    assert "agent" in output
+    assert "no_match" in output
+    assert "dry run" in output
+    api.call("PATCH", "/v1/org", key, json={"daily_cap": 1})
+    for _ in range(2):  # a dry run counts nothing against the cap of one call a day
+        code, output = run(
+            database_url,
+            "decide",
+            "outbound",
+            "--agent",
+            agent["id"],
+            "--to",
+            "+12125550100",
+            NUMBERDESK_API_KEY=key,
+        )
+        assert org["ny"]["e164"] in output
+        assert "local_presence" in output
+    code, output = run(
+        database_url,
+        "decide",
+        "outbound",
+        "--agent",
+        agent["id"],
+        "--to",
+        "+12125550100",
+        "--campaign",
+        "cmp_nope",
+        NUMBERDESK_API_KEY=key,
+    )
+    assert code == 2
+    assert "not_found" in output
+
+
+def test_try_a_call_with_nothing_eligible_shows_why_o7(api: Api, database_url: str) -> None:
+    from tests.integration.test_cli import run
+
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    code, output = run(
+        database_url,
+        "decide",
+        "outbound",
+        "--agent",
+        agent["id"],
+        "--to",
+        "+12125550100",
+        NUMBERDESK_API_KEY=key,
+    )
+    assert code == 2
+    assert "no_caller_id" in output
+    assert "the organisation has no default caller ID" in output

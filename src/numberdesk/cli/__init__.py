@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from numberdesk.cli import addresses, branding, carrier, mandates, masking, numbers, port_ins
+from numberdesk.cli import (
+    addresses,
+    branding,
+    carrier,
+    decide,
+    mandates,
+    masking,
+    numbers,
+    port_ins,
+)
 from numberdesk.cli.support import console, fail, open_desk
 from numberdesk.config import Settings
 from numberdesk.domain.errors import Problem
@@ -34,6 +43,7 @@ app.add_typer(branding.app, name="branding")
 # `numbers mask|verify` live in cli/masking.py and join the numbers group:
 numbers.app.registered_commands += masking.app.registered_commands
 app.add_typer(carrier.app, name="carrier")
+app.add_typer(decide.app, name="decide")
 app.command("demo")(numbers.demo)
 
 

@@ -77,8 +77,10 @@ def decide_outbound(
     campaign_id: str | None = None,
     caller_id: str | None = None,
     call_id: str | None = None,
+    dry_run: bool = False,
 ) -> OutboundAnswer:
-    """Choose the caller ID of one outbound call and record the attempt (O1-O7)."""
+    """Choose the caller ID of one outbound call and record the attempt (O1-O7); a dry run
+    ("try a call") records and counts nothing."""
     if agent_id != actor.user_id:
         require_manager(actor, "decide caller IDs for other agents")
     now = desk.now()
@@ -87,13 +89,13 @@ def decide_outbound(
         indexed, callee, last_shown = _index_and_callee(desk, tx, repo, actor.org_id, to)
         snapshot = indexed.snapshot
         call = _call(snapshot, agent_id, callee, campaign_id, caller_id)
-        attempt = Attempt(
-            actor.org_id, call_id or new_id("call"), now, agent_id, campaign_id, callee.e164, ""
-        )
-        number, step, trace = _take(
-            repo, snapshot, call, attempt, last_shown, indexed.timezone, now
-        )
-    return OutboundAnswer(attempt.call_id, number, step, trace)
+        day = _day(now, indexed.timezone)
+        number, step, trace = _take(repo, snapshot, call, actor.org_id, last_shown, day, now)
+        call_id = call_id or new_id("call")
+        if not dry_run:
+            attempt = Attempt(actor.org_id, call_id, now, agent_id, campaign_id, callee.e164, step)
+            repo.count_call(attempt, number.id, day)
+    return OutboundAnswer(call_id, number, step, trace)
 
 
 def _index_and_callee(
@@ -146,15 +148,15 @@ def _take(
     repo: CallerIdRepo,
     snapshot: Snapshot,
     call: Call,
-    attempt: Attempt,
+    org_id: str,
     last_shown: str | None,
-    timezone: ZoneInfo,
+    day: str,
     now: datetime,
 ) -> tuple[Candidate, str, tuple[TraceEntry, ...]]:
     """Decide, lock and read the usage of the chosen pool, and decide again with it; the
     second decision stays in that pool unless every number of it reached its daily cap
-    meanwhile, and then moves on along the policy. Counts the call on the number chosen."""
-    day = now.astimezone(timezone).date().isoformat()
+    meanwhile, and then moves on along the policy. The pool's rows stay locked until the
+    transaction ends, so the caller counts the call before anyone else reads them."""
     capped = (call.campaign.daily_cap if call.campaign else None) or snapshot.daily_cap
     calls: dict[str, int] = {}
     last_used: dict[str, datetime] = {}
@@ -167,16 +169,31 @@ def _take(
             raise _nothing_eligible(decision.trace)
         pool = {c.id for c in decision.pool}
         if pool <= locked:
-            repo.count_call(replace(attempt, step=str(decision.step)), decision.number.id, day)
             return decision.number, str(decision.step), decision.trace
         if savepoint is not None:  # the last pool is used up: let others have its rows
             savepoint.rollback()
         savepoint = repo.conn.begin_nested() if capped else None
-        for number_id, (count, used) in repo.lock_usage(attempt.org_id, list(pool), day).items():
+        for number_id, (count, used) in repo.lock_usage(org_id, list(pool), day).items():
             calls[number_id] = count
             if used:
                 last_used[number_id] = used
         locked = pool
+
+
+def _day(now: datetime, timezone: ZoneInfo) -> str:
+    """The org's calendar day, which daily caps count (O6)."""
+    return now.astimezone(timezone).date().isoformat()
+
+
+def agent_id_of(desk: Desk, actor: Actor, agent: str) -> str:
+    """The id of an agent given by id or e-mail (the CLI's "try a call")."""
+    if "@" not in agent:
+        return agent
+    with desk.store.transaction() as tx:
+        user = tx.users.by_email(actor.org_id, agent)
+    if user is None:
+        raise not_found("user", agent)
+    return user.id
 
 
 def _nothing_eligible(trace: tuple[TraceEntry, ...]) -> Conflict:
