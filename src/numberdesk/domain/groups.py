@@ -80,8 +80,10 @@ def require_caller_id(
 
 def duplicate_name(entity: str, name: str) -> Conflict:
     """The 409 for a second object of the same kind and name in one org."""
+    article = "an" if entity[:1] in "aeiou" else "a"
     return Conflict(
         "duplicate_name",
-        f"There is already a {entity} named {name!r} in your organisation; choose another name.",
+        f"There is already {article} {entity} named {name!r} in your organisation; "
+        "choose another name.",
         errors=[FieldError("name", f"{name!r} is taken by another {entity}")],
     )
