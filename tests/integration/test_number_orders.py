@@ -284,3 +284,16 @@ def test_concurrent_twin_with_the_same_key_is_answered_with_the_winners_order(
     mine = {n["e164"] for n in first["numbers"]}
     assert len(sales) == 6
     assert all((released is None) == (e164 in mine) for e164, released in sales.items())
+
+
+def test_retried_order_of_exact_numbers_returns_the_first_order_n4(api: Api, desk: Desk) -> None:
+    key = api.new_org()["api_key"]
+    offered = api.call("GET", "/v1/available-numbers?country=US&area_code=212&limit=2", key)
+    exact = {"numbers": [n["e164"] for n in offered.json()["items"]], "kind": "voice"}
+    first = buy(api, key, exact, **{"Idempotency-Key": "exact-1"})
+    assert first.status_code == 201, first.text
+    retry = buy(api, key, exact, **{"Idempotency-Key": "exact-1"})
+    assert (retry.status_code, retry.json()) == (201, first.json())
+    again = buy(api, key, exact)  # without the key it is a new order of numbers we now have
+    assert again.json()["code"] == "number_already_yours"
+    assert len(sandbox_sales(desk)) == 2

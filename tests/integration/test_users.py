@@ -6,8 +6,10 @@ import pytest
 
 from numberdesk.bootstrap import build_desk
 from numberdesk.domain.errors import Unauthenticated
+from numberdesk.services.desk import Desk
 from numberdesk.services.orgs import authenticate
 from tests.conftest import Api, settings_for
+from tests.integration.helpers import add_number
 
 
 def test_admin_adds_agent_with_national_work_phone_read_in_org_country_n1(api: Api) -> None:
@@ -189,3 +191,18 @@ def test_another_process_follows_a_revocation_within_the_key_cache_time_a1(
     finally:
         remembering.store.engine.dispose()
         checking.store.engine.dispose()
+
+
+def test_masked_number_cannot_be_an_agents_personal_or_company_number_n2(
+    api: Api, desk: Desk
+) -> None:
+    created = api.new_org()
+    owner = created["api_key"]
+    user, _ = api.new_user(owner)
+    masked = add_number(desk, created["org_id"], kind="masked")
+    entries = api.audit_count(owner)
+    for field in ("personal_number_id", "company_number_id"):
+        response = api.call("PUT", f"/v1/users/{user['id']}/numbers", owner, json={field: masked})
+        assert response.status_code == 422, response.text
+        assert "rule N2" in response.json()["detail"]
+    assert api.audit_count(owner) == entries

@@ -104,12 +104,15 @@ def buy_numbers(
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
         plan = _plan(request, org.country)
-        for e164 in plan.e164s or ():
-            if tx.numbers.live_by_e164(actor.org_id, e164):
-                raise Conflict("number_already_yours", f"{e164} is already one of your numbers.")
         stored = tx.idempotency.get(actor.org_id, idempotency_key) if idempotency_key else None
-        if stored is None and plan.sponsor_id is not None:
-            _sponsor_mandate(tx, actor.org_id, plan, desk.now())
+        if stored is None:  # a retry replays its answer, though the numbers are ours by now
+            for e164 in plan.e164s or ():
+                if tx.numbers.live_by_e164(actor.org_id, e164):
+                    raise Conflict(
+                        "number_already_yours", f"{e164} is already one of your numbers."
+                    )
+            if plan.sponsor_id is not None:
+                _sponsor_mandate(tx, actor.org_id, plan, desk.now())
     if stored is not None:
         return _replay(stored, plan)
     offers = _order_at_carrier(desk, actor.org_id, plan)

@@ -7,7 +7,7 @@ from typing import Any
 
 from numberdesk.domain.errors import Conflict, Forbidden, Invalid, invalid_field
 from numberdesk.domain.ids import new_id
-from numberdesk.domain.numbers import Capability, Number, require_capability, require_live
+from numberdesk.domain.numbers import Capability, Kind, Number, require_capability, require_live
 from numberdesk.domain.orgs import Actor, Org, Role, check_name, require_manager
 from numberdesk.domain.phones import parse_phone
 from numberdesk.domain.users import (
@@ -190,8 +190,15 @@ def _check_unique_email(tx: Transaction, org_id: str, email: str, user_id: str |
 
 
 def _usable_number(tx: Transaction, org_id: str, number_id: str) -> Number:
+    """A live number that can take the calls and texts a personal or company number gets."""
     number = tx.numbers.require(org_id, number_id)
     require_live(number)
+    if number.kind is Kind.MASKED:
+        raise Invalid(
+            "number_not_capable",
+            f"{number.e164} is masked: it can show as caller ID but never receive calls or "
+            "texts (rule N2); give a number you bought or ported in.",
+        )
     return number
 
 
