@@ -24,6 +24,7 @@ FEATURES = (
     "port_ins",
     "branding",
     "callerid",
+    "texts",
 )
 
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID
