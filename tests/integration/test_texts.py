@@ -193,3 +193,24 @@ def test_missing_user_id_is_422(api: Api, org: dict[str, Any]) -> None:
     refused = api.call("POST", TEXT, org["key"], json={"mode": "auto"})
     assert refused.status_code == 422
     assert "user_id" in {e["field"] for e in refused.json()["errors"]}
+
+
+def test_auto_text_goes_out_under_the_agents_alphanumeric_sender_id_s2(
+    api: Api, org: dict[str, Any]
+) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    named = api.call("PATCH", f"/v1/users/{agent}", key, json={"sender_id": "ACME Loans"})
+    assert named.status_code == 200, named.text
+    answer = decide(api, key, user_id=agent, mode="auto").json()
+    assert (answer["sender"], answer["step"]) == ("ACME Loans", "sender_id")
+
+
+@pytest.mark.parametrize("name", ["ACME-LOANS!", "A much too long name", "12345"])
+def test_a_sender_id_that_networks_cannot_carry_is_refused_s2(
+    api: Api, org: dict[str, Any], name: str
+) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    entries = api.audit_count(key)
+    response = api.call("PATCH", f"/v1/users/{agent}", key, json={"sender_id": name})
+    assert response.status_code == 422, response.text
+    assert api.audit_count(key) == entries

@@ -18,6 +18,7 @@ from numberdesk.domain.numbers import CAPABILITIES, Capability, Kind, Status
 from numberdesk.domain.phones import parse_phone
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_SENDER_NAME = re.compile(r"[A-Za-z0-9 ]{1,11}")
 
 
 class TextMode(StrEnum):
@@ -119,6 +120,19 @@ def check_mode(value: str) -> TextMode:
 def is_phone_sender(sender_id: str) -> bool:
     """Whether a configured sender ID is a phone number (E.164) rather than a name like ACME."""
     return bool(_E164.match(sender_id.strip()))
+
+
+def check_sender_name(value: str, field: str = "sender_id") -> str:
+    """An alphanumeric sender ID (e.g. ACME): 1-11 letters, digits or spaces, with at least
+    one letter, as SMS networks carry it (S2)."""
+    name = value.strip()
+    if not _SENDER_NAME.fullmatch(name) or not any(c.isalpha() for c in name):
+        raise invalid_field(
+            field,
+            "give one of your numbers that can send texts, or a name of 1 to 11 letters, "
+            "digits or spaces with at least one letter (e.g. ACME)",
+        )
+    return name
 
 
 def choose_sender(card: TextCard, request: TextRequest) -> TextSender:

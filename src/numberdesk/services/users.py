@@ -10,6 +10,7 @@ from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Capability, Kind, Number, require_capability, require_live
 from numberdesk.domain.orgs import Actor, Org, Role, check_name, require_manager
 from numberdesk.domain.phones import parse_phone
+from numberdesk.domain.texts import check_sender_name
 from numberdesk.domain.users import (
     Presence,
     User,
@@ -245,6 +246,8 @@ def _clean(tx: Transaction, org: Org, fields: dict[str, Any]) -> dict[str, Any]:
             clean[key] = _org_number(
                 tx, org, key, value, Capability.VOICE_OUT, "as agent caller ID"
             )
+        elif key == "sender_id" and any(c.isalpha() for c in value):
+            clean[key] = check_sender_name(value)
         elif key == "sender_id":
             clean[key] = _org_number(tx, org, key, value, Capability.SMS_OUT, "as sender ID")
         elif key == "greeting_url":
