@@ -3,9 +3,10 @@
 Each process keeps, per org, an in-memory ``Snapshot`` (numbers by area code and region,
 campaigns, agent cards) and rebuilds it when the org's ``config_version`` moves; every
 audited configuration change moves it (``services/audit.record``), so several API processes
-stay correct. A decision then costs one read (the version and the callee's last caller ID)
-and one write transaction (the least-used pick under the daily cap, and the recorded
-attempt). Nothing else is queried per call, and never once per candidate.
+stay correct. A decision then costs three round trips in one transaction: the version and
+the callee's last caller ID (one query), the usage rows of the chosen pool (read and locked),
+and one write that counts the call and records the attempt. Nothing is queried per
+candidate, and nothing is batched, so a crash loses no decision that was answered.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def decide_outbound(
         call_id = call_id or new_id("call")
         if not dry_run:
             attempt = Attempt(actor.org_id, call_id, now, agent_id, campaign_id, callee.e164, step)
-            repo.count_call(attempt, number.id, day)
+            repo.count_call(attempt, number.id, number.e164, day)
     return OutboundAnswer(call_id, number, step, trace)
 
 

@@ -80,46 +80,36 @@ class CallerIdRepo:
             rows = self.conn.execute(query).all()
         return {str(r[0]): (int(r[1]), r[2]) for r in rows}
 
-    def count_call(self, attempt: Attempt, number_id: str, day: str) -> None:
-        """Count the call on the chosen number and record the attempt (O6, O7)."""
+    def count_call(self, attempt: Attempt, number_id: str, caller_id: str, day: str) -> None:
+        """Count the call on the chosen number and record the attempt (O6, O7): one statement
+        on PostgreSQL (the count feeds the insert), two in one transaction on SQLite."""
         u = s.number_usage.c
-        self.conn.execute(
+        counted = (
             update(s.number_usage)
             .where(u.org_id == attempt.org_id, u.number_id == number_id)
             .values(calls=_calls_on(day) + 1, day=day, last_used_at=attempt.at)
         )
-        self.record(attempt, number_id)
-
-    def record(self, attempt: Attempt, number_id: str) -> None:
-        """Record the outbound attempt (org, call id, agent, campaign, number, callee, time)."""
-        n = s.numbers.c
-        caller_id = select(n.e164).where(n.org_id == attempt.org_id, n.id == number_id)
-        self.conn.execute(
-            insert(s.outbound_calls).from_select(
-                [
-                    "org_id",
-                    "id",
-                    "at",
-                    "agent_id",
-                    "campaign_id",
-                    "number_id",
-                    "caller_id",
-                    "callee",
-                    "step",
-                ],
-                select(
-                    literal(attempt.org_id),
-                    literal(attempt.call_id),
-                    literal(attempt.at, s.outbound_calls.c.at.type),
-                    literal(attempt.agent_id),
-                    literal(attempt.campaign_id, s.outbound_calls.c.campaign_id.type),
-                    literal(number_id),
-                    caller_id.scalar_subquery(),
-                    literal(attempt.callee),
-                    literal(attempt.step),
-                ),
-            )
+        c = s.outbound_calls.c
+        row = select(
+            literal(attempt.org_id),
+            literal(attempt.call_id),
+            literal(attempt.at, c.at.type),
+            literal(attempt.agent_id),
+            literal(attempt.campaign_id, c.campaign_id.type),
+            literal(number_id),
+            literal(caller_id),
+            literal(attempt.callee),
+            literal(attempt.step),
         )
+        columns = ["org_id", "id", "at", "agent_id", "campaign_id", "number_id", "caller_id"]
+        columns += ["callee", "step"]
+        if self.conn.dialect.name == "postgresql":
+            done = counted.returning(u.number_id).cte("counted")
+            record = insert(s.outbound_calls).from_select(columns, row.select_from(done))
+            self.conn.execute(record.add_cte(done))
+            return
+        self.conn.execute(counted)
+        self.conn.execute(insert(s.outbound_calls).from_select(columns, row))
 
     def bump_config_version(self, org_id: str) -> None:
         """Tell every process that the org's call-path configuration changed."""
