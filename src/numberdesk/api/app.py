@@ -25,6 +25,7 @@ FEATURES = (
     "branding",
     "callerid",
     "texts",
+    "contacts",
 )
 
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID

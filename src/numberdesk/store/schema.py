@@ -501,3 +501,45 @@ spam_reports = Table(
     PrimaryKeyConstraint("org_id", "id"),
     Index("ix_spam_reports_org_number_at", "org_id", "number_id", "at"),
 )
+
+# Contacts from the CRM, upserted by its id (I9); their phones, to match callers (I4).
+contacts = Table(
+    "contacts",
+    metadata,
+    org_id(),
+    Column("id", String(ID), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("primary_agent_id", String(ID), nullable=False),
+    Column("source", String(100)),
+    Column("tags", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "external_id"),
+)
+
+contact_phones = Table(
+    "contact_phones",
+    metadata,
+    org_id(),
+    Column("contact_id", String(ID), nullable=False),
+    Column("e164", String(20), nullable=False),
+    PrimaryKeyConstraint("org_id", "contact_id", "e164"),
+    ForeignKeyConstraint(["org_id", "contact_id"], ["contacts.org_id", "contacts.id"]),
+    Index("ix_contact_phones_org_e164", "org_id", "e164"),
+)
+
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    org_id(),
+    Column("id", String(ID), nullable=False),
+    Column("contact_id", String(ID), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("text", String(500), nullable=False),
+    Column("call_id", String(64)),
+    PrimaryKeyConstraint("org_id", "id"),
+    Index("ix_timeline_entries_org_contact_at", "org_id", "contact_id", "at"),
+)
