@@ -26,6 +26,7 @@ FEATURES = (
     "callerid",
     "texts",
     "contacts",
+    "inbox",
 )
 
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID

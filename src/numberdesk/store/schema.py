@@ -16,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 
+from numberdesk.domain.inbox import ClaimAction, ItemStatus
 from numberdesk.domain.numbers import Kind, Origin, Status
 from numberdesk.domain.orgs import Role
 from numberdesk.domain.users import Presence
@@ -542,4 +543,36 @@ timeline_entries = Table(
     Column("call_id", String(64)),
     PrimaryKeyConstraint("org_id", "id"),
     Index("ix_timeline_entries_org_contact_at", "org_id", "contact_id", "at"),
+)
+
+# The inbox: missed calls and texts of company numbers, and the agents they were offered to.
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    org_id(),
+    Column("id", String(ID), nullable=False),
+    Column("call_id", String(64), nullable=False),
+    Column("number_id", String(ID), nullable=False),
+    Column("caller", String(20), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status", EnumText(ItemStatus), nullable=False),
+    Column("owner_id", String(ID)),
+    Column("claim_action", EnumText(ClaimAction)),
+    Column("claimed_at", UtcDateTime),
+    Column("contact_id", String(ID)),
+    Column("source", String(100)),
+    Column("tag", String(100)),
+    PrimaryKeyConstraint("org_id", "id"),
+    Index("ix_inbox_items_org_call", "org_id", "call_id"),
+)
+
+inbox_agents = Table(
+    "inbox_agents",
+    metadata,
+    org_id(),
+    Column("item_id", String(ID), nullable=False),
+    Column("agent_id", String(ID), nullable=False),
+    PrimaryKeyConstraint("org_id", "item_id", "agent_id"),
+    Index("ix_inbox_agents_org_agent", "org_id", "agent_id"),
 )

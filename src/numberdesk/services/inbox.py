@@ -1,0 +1,112 @@
+"""The inbox (rules I7, I8, I9, S3): read it, and claim an item with the first action on it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from numberdesk.domain.contacts import Contact, TimelineEntry, with_link
+from numberdesk.domain.errors import not_found
+from numberdesk.domain.ids import new_id
+from numberdesk.domain.inbox import (
+    ClaimAction,
+    InboxItem,
+    ItemStatus,
+    already_claimed,
+    check_claim,
+)
+from numberdesk.domain.orgs import Actor
+from numberdesk.services.desk import Desk
+from numberdesk.store.contacts import contacts, timelines
+from numberdesk.store.inbox import inbox
+from numberdesk.store.uow import Transaction
+
+
+def open_item(tx: Transaction, item: InboxItem) -> InboxItem:
+    """Put a company number's call or text in the inbox of the agents it was offered to."""
+    return inbox(tx).add(item)
+
+
+def list_inbox(desk: Desk, actor: Actor, limit: int = 50) -> list[InboxItem]:
+    """The caller's own inbox, newest first (A2: every user sees only their items)."""
+    with desk.store.transaction() as tx:
+        return inbox(tx).visible_to(actor.org_id, actor.user_id, limit)
+
+
+def claim_item(
+    desk: Desk,
+    actor: Actor,
+    item_id: str,
+    action: ClaimAction,
+    contact_external_id: str | None = None,
+) -> InboxItem:
+    """Claim an unclaimed item with its first action; exactly one agent wins (I8). Creating or
+    linking a contact gives it the company number's source and tag (I9)."""
+    now = desk.now()
+    with desk.store.transaction() as tx:
+        item = inbox(tx).get(actor.org_id, item_id)
+        if item is None:
+            raise not_found("inbox_item", item_id)
+        check_claim(item, actor.user_id, action, contact_external_id)
+        if not inbox(tx).claim(item, actor.user_id, action, now):
+            raise already_claimed(item)
+        contact = _contact_for(tx, item, actor, action, contact_external_id, now)
+        claimed = replace(
+            item,
+            status=ItemStatus.CLAIMED,
+            owner_id=actor.user_id,
+            claim_action=action,
+            claimed_at=now,
+            contact_id=contact.id if contact else None,
+        )
+        if contact is not None:
+            inbox(tx).save(claimed)
+    return claimed
+
+
+def _contact_for(
+    tx: Transaction,
+    item: InboxItem,
+    actor: Actor,
+    action: ClaimAction,
+    external_id: str | None,
+    now: datetime,
+) -> Contact | None:
+    """The contact an unknown caller becomes (create) or joins (link), with a timeline entry."""
+    if action is ClaimAction.CREATE_CONTACT:
+        contact = Contact(
+            org_id=item.org_id,
+            id=new_id("con"),
+            external_id=external_id or f"numberdesk-{item.id}",
+            name=item.caller,
+            primary_agent_id=actor.user_id,
+            created_at=now,
+            updated_at=now,
+            source=item.source,
+            tags=[item.tag] if item.tag else [],
+            phones=[item.caller],
+        )
+        contacts(tx).put(contact, new=True)
+    elif action is ClaimAction.LINK_CONTACT:
+        found = contacts(tx).by_external_id(item.org_id, external_id or "", lock=True)
+        if found is None:
+            raise not_found("contact", external_id or "")
+        contact = with_link(found, item.source, item.tag)
+        contact.phones = list(dict.fromkeys([*contact.phones, item.caller]))
+        contact.updated_at = now
+        contacts(tx).put(contact, new=False)
+    else:
+        return None
+    what = "created from" if action is ClaimAction.CREATE_CONTACT else "linked to"
+    timelines(tx).add(
+        TimelineEntry(
+            item.org_id,
+            new_id("tle"),
+            contact.id,
+            now,
+            f"{item.channel}_{action.value}",
+            f"Contact {what} the {item.channel} from {item.caller} by agent {actor.user_id}",
+            item.call_id,
+        )
+    )
+    return contact

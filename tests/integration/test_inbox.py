@@ -1,0 +1,140 @@
+"""The inbox through the API: visibility, the claim and its race (rules I7, I8, I9, A2)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from numberdesk.domain.errors import Problem
+from numberdesk.domain.ids import new_id
+from numberdesk.domain.inbox import ClaimAction, InboxItem, ItemStatus
+from numberdesk.domain.orgs import Actor, Role
+from numberdesk.services import inbox
+from numberdesk.services.desk import Desk
+from tests.conftest import Api
+from tests.integration.helpers import add_number
+
+
+def missed_call(desk: Desk, org_id: str, agents: list[str], caller: str = "+12125550142") -> str:
+    """A missed call of a company number offered to ``agents`` (as the inbound path leaves it)."""
+    number_id = add_number(desk, org_id)
+    item = InboxItem(
+        org_id, new_id("itm"), new_id("call"), number_id, caller, "voice", desk.now(),
+        ItemStatus.UNCLAIMED, selected=agents, source="Lettings site", tag="lettings",
+    )  # fmt: skip
+    with desk.store.transaction() as tx:
+        inbox.open_item(tx, item)
+    return item.id
+
+
+@pytest.fixture
+def team(api: Api) -> dict[str, Any]:
+    """An org with three agents (their users and keys)."""
+    created = api.new_org("Lofty", "GB")
+    agents = [api.new_user(created["api_key"]) for _ in range(3)]
+    return {"org_id": created["org_id"], "key": created["api_key"], "agents": agents}
+
+
+def claim(api: Api, key: str, item_id: str, **body: Any) -> Any:
+    """Claim an item."""
+    return api.call("POST", f"/v1/inbox/{item_id}/claim", key, json=body)
+
+
+def inbox_of(api: Api, key: str) -> list[str]:
+    """The ids in an agent's inbox."""
+    return [i["id"] for i in api.call("GET", "/v1/inbox", key).json()["items"]]
+
+
+def test_one_agent_claims_a_missed_call_and_it_leaves_the_others_inbox_i7_i8(
+    api: Api, desk: Desk, team: dict[str, Any]
+) -> None:
+    (ann, ann_key), (bob, bob_key), (_, cid_key) = team["agents"]
+    item = missed_call(desk, team["org_id"], [ann["id"], bob["id"]])
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key), inbox_of(api, cid_key)) == (
+        [item], [item], [],
+    )  # fmt: skip
+    won = claim(api, bob_key, item, action="call_back")
+    assert won.status_code == 200, won.text
+    assert (won.json()["owner_id"], won.json()["status"]) == (bob["id"], "claimed")
+    late = claim(api, ann_key, item, action="text_back")
+    assert (late.status_code, late.json()["code"]) == (409, "already_claimed")
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([], [item])
+
+
+def test_an_agent_who_was_not_offered_the_call_cannot_claim_it_i8(
+    api: Api, desk: Desk, team: dict[str, Any]
+) -> None:
+    (ann, _), _, (_, cid_key) = team["agents"]
+    item = missed_call(desk, team["org_id"], [ann["id"]])
+    response = claim(api, cid_key, item, action="call_back")
+    assert (response.status_code, response.json()["code"]) == (403, "not_selected")
+    other = api.new_org("Other")["api_key"]
+    assert claim(api, other, item, action="call_back").status_code == 404
+
+
+def test_a_contact_made_from_an_unknown_caller_gets_the_numbers_source_and_tag_i9(
+    api: Api, desk: Desk, team: dict[str, Any]
+) -> None:
+    (ann, ann_key), _, _ = team["agents"]
+    item = missed_call(desk, team["org_id"], [ann["id"]])
+    made = claim(api, ann_key, item, action="create_contact", contact_external_id="crm-77")
+    assert made.status_code == 200, made.text
+    contact = api.call("GET", "/v1/contacts/crm-77", ann_key).json()
+    assert (contact["source"], contact["tags"]) == ("Lettings site", ["lettings"])
+    assert (contact["phones"], contact["primary_agent_id"]) == (["+12125550142"], ann["id"])
+    assert "created from the voice" in contact["timeline"][0]["text"]
+
+
+def test_linking_adds_the_numbers_source_and_tag_as_tags_keeping_the_contacts_source_i9(
+    api: Api, desk: Desk, team: dict[str, Any]
+) -> None:
+    (ann, ann_key), _, _ = team["agents"]
+    body = {"name": "Jo", "phones": ["+447911123456"], "primary_agent_id": ann["id"]}
+    put = api.call("PUT", "/v1/contacts/crm-5", team["key"], json={**body, "source": "Referral"})
+    assert put.status_code == 201, put.text
+    item = missed_call(desk, team["org_id"], [ann["id"]])
+    linked = claim(api, ann_key, item, action="link_contact", contact_external_id="crm-5")
+    assert linked.status_code == 200, linked.text
+    contact = api.call("GET", "/v1/contacts/crm-5", ann_key).json()
+    assert (contact["source"], contact["tags"]) == ("Referral", ["Lettings site", "lettings"])
+    assert contact["phones"] == ["+12125550142", "+447911123456"]
+
+
+def test_bad_claims_are_refused_and_leave_the_item_unclaimed_i8(
+    api: Api, desk: Desk, team: dict[str, Any]
+) -> None:
+    (ann, ann_key), _, _ = team["agents"]
+    item = missed_call(desk, team["org_id"], [ann["id"]])
+    assert claim(api, ann_key, item, action="wave").status_code == 422
+    assert claim(api, ann_key, item, action="link_contact").status_code == 422
+    missing = claim(api, ann_key, item, action="link_contact", contact_external_id="nope")
+    assert missing.status_code == 404
+    assert claim(api, ann_key, "itm_nope", action="call_back").status_code == 404
+    assert claim(api, ann_key, item, action="call_back").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_exactly_one_of_many_simultaneous_claims_wins_i8(api: Api, desk: Desk) -> None:
+    created = api.new_org("Race", "US")
+    agents = [api.new_user(created["api_key"])[0]["id"] for _ in range(5)]
+    items = [missed_call(desk, created["org_id"], agents) for _ in range(20)]
+
+    def attempt(pair: tuple[str, str]) -> str:
+        item_id, agent_id = pair
+        actor = Actor(created["org_id"], agent_id, Role.AGENT)
+        try:
+            inbox.claim_item(desk, actor, item_id, ClaimAction.CALL_BACK)
+        except Problem as problem:
+            return problem.code
+        return "won"
+
+    pairs = [(i, a) for i in items for a in agents for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(attempt, pairs))
+    per_item = Counter(item for (item, _), r in zip(pairs, results, strict=True) if r == "won")
+    assert per_item == dict.fromkeys(items, 1)
+    assert Counter(results) == {"won": 20, "already_claimed": 180}
