@@ -24,6 +24,7 @@ FEATURES = (
     "port_ins",
     "branding",
     "callerid",
+    "resting",
     "texts",
     "contacts",
     "inbox",

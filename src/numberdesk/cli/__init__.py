@@ -18,6 +18,7 @@ from numberdesk.cli import (
     numbers,
     port_ins,
 )
+from numberdesk.cli import resting as resting  # joins `numbers`: rest, wake, report-spam
 from numberdesk.cli.support import console, fail, open_desk
 from numberdesk.config import Settings
 from numberdesk.domain.errors import Problem

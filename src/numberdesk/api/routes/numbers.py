@@ -75,6 +75,12 @@ class NumberOut(BaseModel):
     route: dict[str, Any] | None = None
     compliance: Compliance
     forward_to: str | None
+    rested_until: datetime | None = Field(
+        None,
+        description="Left out of caller ID while this is in the future (O6); a past time is "
+        "when it last woke or stopped resting.",
+    )
+    rest_reason: str | None = Field(None, description="Why it rests (O6).")
     branding: BrandingOut | None = Field(None, description="Its branding and review (N9).")
     directory_listing: ListingOut | None = Field(None, description="Its directory entry (N10).")
     tags: list[str]
