@@ -28,6 +28,8 @@ FEATURES = (
     "texts",
     "contacts",
     "inbox",
+    "routes",
+    "company",
 )
 
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID

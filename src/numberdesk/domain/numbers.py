@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from numberdesk.domain.errors import Conflict, Invalid, invalid_field
 
@@ -92,6 +93,7 @@ class Number:
     rest_reason: str | None = None
     tags: list[str] = field(default_factory=list)
     released_at: datetime | None = None
+    route: dict[str, Any] | None = None  # the stored inbound route (I2); None = not_assigned
 
     def can(self, capability: Capability) -> bool:
         """Whether the number's kind allows this use (N2)."""

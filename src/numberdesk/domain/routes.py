@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from numberdesk.domain.errors import invalid_field
+from numberdesk.domain.errors import Invalid, invalid_field
+from numberdesk.domain.numbers import Capability, Number
 from numberdesk.domain.phones import parse_phone
 
 
@@ -116,6 +117,19 @@ class KnownTargets:
     agents: Container[str]
     queues: Container[str]
     destinations: Container[str]
+
+
+def require_routable(number: Number, use: str) -> None:
+    """Refuse a number that can receive neither calls nor texts (N2: a masked number is never
+    an inbound route); ``use`` says what it was to be, e.g. "given an inbound route"."""
+    if not (number.can(Capability.VOICE_IN) or number.can(Capability.SMS_IN)):
+        raise Invalid(
+            "capability_missing",
+            f"{number.e164} is a {number.kind.value} number: it can only make calls (caller ID) "
+            f"and cannot receive calls or texts, so it cannot be {use} (rule N2); pick a voice, "
+            "omni or sms number instead",
+            extra={"number_id": number.id},
+        )
 
 
 def check_route(

@@ -33,6 +33,7 @@ from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import parse_phone, supported_country
 from numberdesk.services.audit import picture, record
 from numberdesk.services.branding import withdraw_for_leaving
+from numberdesk.services.company import clear_for_leaving as clear_company_for_leaving
 from numberdesk.services.desk import Desk
 from numberdesk.services.paging import Page, page_of
 from numberdesk.store.addresses import addresses_in
@@ -267,15 +268,15 @@ def retire(
     reason: str | None = None,
 ) -> Number:
     """Make a number leave for good (``released`` or ``ported_out``) and take it out of groups,
-    campaigns, local presence, agent cards and the org default, and withdraw its branding and
-    directory listing, audited, in ``tx`` (N8).
+    campaigns, local presence, agent cards and the org default, clear its inbound route and
+    company settings, and withdraw its branding and directory listing, audited, in ``tx`` (N8).
 
     ``actor`` None is the carrier (a port-out notice); ``reason``, if given, is kept as the
     number's ``status_reason``.
     """
     org_id = number.org_id
     mapped = tx.area_codes.of_number(org_id, number.id)
-    gone = dataclasses.replace(number, status=status, released_at=at)
+    gone = dataclasses.replace(number, status=status, released_at=at, route=None)
     if reason is not None:
         gone.status_reason = reason
     tx.numbers.save(gone)
@@ -286,6 +287,7 @@ def retire(
     _leave_agent_cards(tx, at, actor, number)
     _leave_org_default(tx, at, actor, number)
     withdraw_for_leaving(tx, at, actor, number)
+    clear_company_for_leaving(tx, at, actor, number)
     return gone
 
 

@@ -20,7 +20,7 @@ from numberdesk.domain.inbox import ClaimAction, ItemStatus
 from numberdesk.domain.numbers import Kind, Origin, Status
 from numberdesk.domain.orgs import Role
 from numberdesk.domain.users import Presence
-from numberdesk.store.types import EnumText, Json, UtcDateTime
+from numberdesk.store.types import EnumText, Json, JsonOrNull, UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -121,6 +121,7 @@ numbers = Table(
     Column("order_id", String(ID)),
     Column("address_id", String(ID)),
     Column("forward_to", String(20)),
+    Column("route", JsonOrNull),  # the inbound route's JSON (I2); null = not_assigned (I1)
     Column("mandate_id", String(ID)),
     Column("status_reason", String(300)),
     Column("rested_until", UtcDateTime),
@@ -575,4 +576,20 @@ inbox_agents = Table(
     Column("agent_id", String(ID), nullable=False),
     PrimaryKeyConstraint("org_id", "item_id", "agent_id"),
     Index("ix_inbox_agents_org_agent", "org_id", "agent_id"),
+)
+
+
+# --- Inbound routing configuration (rules I2, I5, I10, I11) ---
+
+# A company number's settings (I5-I11): its unknown-caller rules, source, tag and call limit,
+# as the JSON ``PUT /v1/numbers/{id}/company`` takes. The route itself is ``numbers.route``.
+company_numbers = Table(
+    "company_numbers",
+    metadata,
+    org_id(),
+    Column("number_id", String(ID), nullable=False),
+    Column("settings", Json, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("org_id", "number_id"),
+    ForeignKeyConstraint(["org_id", "number_id"], ["numbers.org_id", "numbers.id"]),
 )

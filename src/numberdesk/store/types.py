@@ -12,6 +12,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 E = TypeVar("E", bound=StrEnum)
 
 Json = JSON().with_variant(JSONB(), "postgresql")
+# A nullable JSON column where Python None is SQL NULL (not the JSON value null), so
+# ``IS NULL`` finds it: ``numbers.route`` (null = not assigned).
+JsonOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from numberdesk.api.deps import ActorDep, Cursor, DeskDep, Limit
 from numberdesk.api.idempotency import IdempotencyKey, respond
@@ -15,6 +15,7 @@ from numberdesk.api.routes.branding import BrandingOut, ListingOut
 from numberdesk.api.schemas import ANY_USER, MANAGER, Body, ListOf
 from numberdesk.domain.numbers import Kind, NumberOrder, Origin, Status
 from numberdesk.domain.orgs import Actor
+from numberdesk.domain.routes import NOT_ASSIGNED
 from numberdesk.services import branding, number_orders, numbers
 from numberdesk.services.branding import NumberExtras
 from numberdesk.services.desk import Desk
@@ -72,7 +73,11 @@ class NumberOut(BaseModel):
     mandate_id: str | None = Field(None, description="The mandate the number depends on (C3).")
     address_id: str | None
     area_codes: list[str] = Field(description="Own area code first, then the mapped ones.")
-    route: dict[str, Any] | None = None
+    route: dict[str, Any] = Field(
+        default_factory=NOT_ASSIGNED.to_json,
+        description="What an inbound call does (I2); set with PUT /v1/numbers/{id}/route. "
+        "`not_assigned` disconnects (I1).",
+    )
     compliance: Compliance
     forward_to: str | None
     rested_until: datetime | None = Field(
@@ -86,6 +91,12 @@ class NumberOut(BaseModel):
     tags: list[str]
     created_at: datetime
     released_at: datetime | None
+
+    @field_validator("route", mode="before")
+    @classmethod
+    def _not_assigned(cls, value: object) -> object:
+        """A number without a stored route shows ``{"type": "not_assigned"}`` (I1)."""
+        return NOT_ASSIGNED.to_json() if value is None else value
 
     @classmethod
     def of(cls, view: NumberView, extras: NumberExtras | None = None) -> NumberOut:

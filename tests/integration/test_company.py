@@ -1,0 +1,296 @@
+"""Company-number settings through the HTTP API: unknown-caller rules, source, tag, call limit.
+
+Rules I5, I9, I10, I11, N2, A1-A3. Every refusal also proves that nothing changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numberdesk.services.desk import Desk
+from tests.conftest import Api
+from tests.integration.helpers import add_number, audit
+
+
+def buy(api: Api, key: str, kind: str = "voice") -> str:
+    """Buy one New York number; its id."""
+    body = {"country": "US", "area_code": "212", "kind": kind, "quantity": 1}
+    response = api.call("POST", "/v1/number-orders", key, json=body)
+    assert response.status_code == 201, response.text
+    number_id: str = response.json()["numbers"][0]["id"]
+    return number_id
+
+
+def put_company(api: Api, key: str, number_id: str, settings: dict[str, Any]) -> Any:
+    """PUT /v1/numbers/{id}/company."""
+    return api.call("PUT", f"/v1/numbers/{number_id}/company", key, json=settings)
+
+
+def get_company(api: Api, key: str, number_id: str) -> Any:
+    """GET /v1/numbers/{id}/company."""
+    return api.call("GET", f"/v1/numbers/{number_id}/company", key)
+
+
+def saved(api: Api, key: str, number_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """PUT settings that must be saved; the answer."""
+    response = put_company(api, key, number_id, settings)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def refused(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert a problem with this status and code; its body."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    return body
+
+
+def rule(name: str, days: list[str], start: str, end: str, agent_id: str) -> dict[str, Any]:
+    """A custom rule that gives the call to one user."""
+    return {
+        "name": name,
+        "days": days,
+        "start": start,
+        "end": end,
+        "action": "user",
+        "agent_id": agent_id,
+    }
+
+
+def test_company_settings_are_saved_and_every_user_reads_them_i5_i11(api: Api) -> None:
+    org = api.new_org()
+    key = org["api_key"]
+    first, first_key = api.new_user(key)
+    second, _ = api.new_user(key)
+    number_id = buy(api, key, kind="omni")
+    settings = {
+        "source": "Website",
+        "tag": "inbound",
+        "max_concurrent_calls": 20,
+        "default_rule": {"action": "user", "agent_id": first["id"]},
+        "custom_rules": [
+            {
+                "name": "Nights",
+                "days": ["fri", "mon"],
+                "start": "22:00",
+                "end": "06:00",
+                "action": "blast",
+                "agent_ids": [first["id"], second["id"]],
+            },
+            {
+                "name": "Lunch",
+                "days": ["mon"],
+                "start": "12:00",
+                "end": "13:00",
+                "action": "number",
+                "number": "(212) 555-0199",
+            },
+        ],
+    }
+    body = saved(api, key, number_id, settings)
+    assert body["number_id"] == number_id
+    assert body["source"] == "Website"
+    assert body["tag"] == "inbound"
+    assert body["max_concurrent_calls"] == 20
+    assert body["default_rule"] == {"action": "user", "agent_id": first["id"]}
+    nights, lunch = body["custom_rules"]
+    assert nights["days"] == ["mon", "fri"]  # in weekday order
+    assert nights["agent_ids"] == [first["id"], second["id"]]
+    assert lunch["number"] == "+12125550199"  # read with the org's country (N1)
+    read = get_company(api, first_key, number_id)  # an agent reads them (I11)
+    assert read.status_code == 200, read.text
+    assert read.json() == body
+    [entry] = audit(api, key, "company_number")
+    assert (entry["entity_id"], entry["action"]) == (number_id, "create")
+    assert entry["actor_user_id"] == org["owner_user_id"]
+    assert entry["before"] is None
+    assert entry["after"]["default_rule"] == body["default_rule"]
+
+
+def test_defaults_apply_when_left_out_i10(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    number_id = buy(api, key)
+    body = saved(api, key, number_id, {"default_rule": {"action": "user", "agent_id": agent["id"]}})
+    assert body["max_concurrent_calls"] == 50
+    assert body["custom_rules"] == []
+    assert body["source"] is None
+    assert body["tag"] is None
+
+
+def test_settings_do_not_change_the_route_and_hint_until_it_is_company_i2(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    number_id = buy(api, key)
+    settings = {"default_rule": {"action": "user", "agent_id": agent["id"]}}
+    body = saved(api, key, number_id, settings)
+    assert "not_assigned" in body["hint"]
+    assert f"/v1/numbers/{number_id}/route" in body["hint"]
+    number = api.call("GET", f"/v1/numbers/{number_id}", key).json()
+    assert number["route"] == {"type": "not_assigned"}  # unchanged
+    route = api.call("PUT", f"/v1/numbers/{number_id}/route", key, json={"type": "company"})
+    assert route.status_code == 200, route.text
+    assert get_company(api, key, number_id).json()["hint"] is None
+    assert saved(api, key, number_id, settings)["hint"] is None
+
+
+def test_saving_the_same_settings_again_audits_nothing_a3(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    other, _ = api.new_user(key)
+    number_id = buy(api, key)
+    settings = {"default_rule": {"action": "user", "agent_id": agent["id"]}}
+    saved(api, key, number_id, settings)
+    before = api.audit_count(key)
+    saved(api, key, number_id, settings)
+    assert api.audit_count(key) == before
+    saved(api, key, number_id, {"default_rule": {"action": "user", "agent_id": other["id"]}})
+    assert api.audit_count(key) == before + 1
+    updated = [e for e in audit(api, key, "company_number") if e["action"] == "update"]
+    assert updated[0]["before"]["default_rule"]["agent_id"] == agent["id"]
+    assert updated[0]["after"]["default_rule"]["agent_id"] == other["id"]
+
+
+def test_agents_cannot_change_company_settings_i11(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, agent_key = api.new_user(key)
+    number_id = buy(api, key)
+    settings = {"default_rule": {"action": "user", "agent_id": agent["id"]}}
+    first = saved(api, key, number_id, settings)
+    before = api.audit_count(key)
+    change = {"default_rule": {"action": "blast", "agent_ids": [agent["id"]]}}
+    refused(put_company(api, agent_key, number_id, change), 403, "forbidden")
+    assert get_company(api, agent_key, number_id).json() == first
+    assert api.audit_count(key) == before
+
+
+def test_eleventh_custom_rule_is_422_and_changes_nothing_i5(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    number_id = buy(api, key)
+    default = {"action": "user", "agent_id": agent["id"]}
+    ten = [rule(f"Hour {h}", ["mon"], f"{h:02d}:00", f"{h:02d}:30", agent["id"]) for h in range(10)]
+    first = saved(api, key, number_id, {"default_rule": default, "custom_rules": ten})
+    assert len(first["custom_rules"]) == 10  # ten is the most
+    before = api.audit_count(key)
+    eleven = [*ten, rule("Hour 10", ["mon"], "10:00", "10:30", agent["id"])]
+    body = refused(
+        put_company(api, key, number_id, {"default_rule": default, "custom_rules": eleven}),
+        422,
+        "too_many_rules",
+    )
+    assert "I5" in body["detail"]
+    assert get_company(api, key, number_id).json() == first
+    assert api.audit_count(key) == before
+
+
+def test_sixth_blast_agent_is_422_and_changes_nothing_i5(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agents = [api.new_user(key)[0]["id"] for _ in range(6)]
+    number_id = buy(api, key)
+    five = saved(
+        api, key, number_id, {"default_rule": {"action": "blast", "agent_ids": agents[:5]}}
+    )
+    before = api.audit_count(key)
+    six = {"default_rule": {"action": "blast", "agent_ids": agents}}
+    refused(put_company(api, key, number_id, six), 422, "too_many_agents")
+    assert get_company(api, key, number_id).json() == five
+    assert api.audit_count(key) == before
+
+
+def test_overlapping_rules_are_409_naming_both_i5(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    number_id = buy(api, key)
+    before = api.audit_count(key)
+    settings = {
+        "default_rule": {"action": "user", "agent_id": agent["id"]},
+        "custom_rules": [
+            rule("Evenings", ["mon", "tue", "wed", "thu", "fri"], "17:00", "22:00", agent["id"]),
+            rule("Late", ["fri"], "21:00", "02:00", agent["id"]),
+        ],
+    }
+    body = refused(put_company(api, key, number_id, settings), 409, "rule_overlap")
+    assert body["rules"] == ["Evenings", "Late"]
+    assert "'Evenings'" in body["detail"]
+    assert "'Late'" in body["detail"]
+    refused(get_company(api, key, number_id), 404, "company_settings_not_found")
+    assert api.audit_count(key) == before
+
+
+def test_rules_crossing_midnight_that_touch_but_do_not_overlap_are_saved_i5(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    number_id = buy(api, key)
+    settings = {
+        "default_rule": {"action": "user", "agent_id": agent["id"]},
+        "custom_rules": [
+            rule("Late", ["fri"], "22:00", "02:00", agent["id"]),
+            rule("Saturday", ["sat"], "02:00", "12:00", agent["id"]),
+        ],
+    }
+    assert len(saved(api, key, number_id, settings)["custom_rules"]) == 2
+
+
+def test_rules_naming_a_user_of_another_org_are_refused_a1(api: Api) -> None:
+    key = api.new_org("Acme")["api_key"]
+    other_key = api.new_org("Other")["api_key"]
+    stranger, _ = api.new_user(other_key)
+    number_id = buy(api, key)
+    theirs = buy(api, other_key)
+    before = api.audit_count(key)
+    settings = {"default_rule": {"action": "user", "agent_id": stranger["id"]}}
+    body = refused(put_company(api, key, number_id, settings), 422, "invalid_field")
+    assert body["errors"][0]["field"] == "default_rule.agent_id"
+    refused(put_company(api, key, theirs, settings), 404, "number_not_found")
+    refused(get_company(api, key, theirs), 404, "number_not_found")
+    assert api.audit_count(key) == before
+
+
+def test_masked_number_cannot_be_a_company_number_n2(api: Api, desk: Desk) -> None:
+    org = api.new_org()
+    key = org["api_key"]
+    agent, _ = api.new_user(key)
+    masked = add_number(desk, org["org_id"], kind="masked")
+    before = api.audit_count(key)
+    settings = {"default_rule": {"action": "user", "agent_id": agent["id"]}}
+    body = refused(put_company(api, key, masked, settings), 422, "capability_missing")
+    assert "N2" in body["detail"]
+    assert api.audit_count(key) == before
+
+
+def test_released_number_cannot_get_company_settings_n3(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    number_id = buy(api, key)
+    assert api.call("DELETE", f"/v1/numbers/{number_id}", key).status_code == 200
+    before = api.audit_count(key)
+    settings = {"default_rule": {"action": "user", "agent_id": agent["id"]}}
+    refused(put_company(api, key, number_id, settings), 409, "number_not_live")
+    assert api.audit_count(key) == before
+
+
+def test_invalid_settings_are_422_naming_the_field_i5(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    agent, _ = api.new_user(key)
+    number_id = buy(api, key)
+    before = api.audit_count(key)
+    user = {"action": "user", "agent_id": agent["id"]}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({}, "default_rule"),
+        ({"default_rule": {"action": "call_everyone"}}, "default_rule.action"),
+        ({"default_rule": {"action": "user"}}, "default_rule.agent_id"),
+        ({"default_rule": user, "max_concurrent_calls": 0}, "max_concurrent_calls"),
+        (
+            {"default_rule": user, "custom_rules": [{**user, "days": ["mon"], "start": "09:00"}]},
+            "custom_rules[0].name",
+        ),
+        ({"default_rule": user, "colour": "red"}, "colour"),
+    ]
+    for settings, field in cases:
+        response = put_company(api, key, number_id, settings)
+        assert response.status_code == 422, (settings, response.text)
+        assert response.json()["errors"][0]["field"] == field, settings
+    assert api.audit_count(key) == before
