@@ -25,6 +25,17 @@ def _parse_exhausted(raw: str) -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+def _positive(raw: str, name: str) -> int:
+    """A whole number of at least 1, or a clear error naming the variable."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"NUMBERDESK_{name}: {raw!r} is not a whole number of at least 1")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything numberdesk reads from its environment, with its defaults."""
@@ -39,6 +50,9 @@ class Settings:
     sandbox_exhausted: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     log_level: str = "info"
     key_cache_seconds: float = 5.0
+    # An inbound call whose ``ended`` event never arrives stops counting against its company
+    # number's call limit after this many minutes (I10).
+    max_call_minutes: int = 240
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,4 +73,5 @@ class Settings:
             sandbox_exhausted=_parse_exhausted(env.get("NUMBERDESK_SANDBOX_EXHAUSTED", "")),
             log_level=get("LOG_LEVEL", "info"),
             key_cache_seconds=float(get("KEY_CACHE_SECONDS", "5")),
+            max_call_minutes=_positive(get("MAX_CALL_MINUTES", "240"), "MAX_CALL_MINUTES"),
         )

@@ -30,6 +30,8 @@ FEATURES = (
     "inbox",
     "routes",
     "company",
+    "inbound",
+    "calls",
 )
 
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID

@@ -13,6 +13,7 @@ from numberdesk.cli import (
     branding,
     carrier,
     decide,
+    inbox,
     mandates,
     masking,
     numbers,
@@ -45,6 +46,7 @@ app.add_typer(branding.app, name="branding")
 numbers.app.registered_commands += masking.app.registered_commands
 app.add_typer(carrier.app, name="carrier")
 app.add_typer(decide.app, name="decide")
+app.add_typer(inbox.app, name="inbox")
 app.command("demo")(numbers.demo)
 
 

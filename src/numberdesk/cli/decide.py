@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -10,14 +11,22 @@ from rich.table import Table
 from numberdesk.cli.support import API_KEY_HELP, acting, console, fail, open_desk
 from numberdesk.domain.callerid import TraceEntry
 from numberdesk.domain.errors import Conflict, Problem
-from numberdesk.services import callerid
+from numberdesk.domain.inbound import Channel
+from numberdesk.domain.inbound import TraceEntry as InboundStep
+from numberdesk.services import callerid, inbound
 
 app = typer.Typer(
-    help="Try the call path: which caller ID a callee would see, and why.",
+    help="Try the call path: which caller ID a callee would see, who gets an inbound call, and why.",
     no_args_is_help=True,
 )
 
-RESULT_STYLE = {"chosen": "green", "skipped": "yellow", "no_match": "dim"}
+RESULT_STYLE = {
+    "chosen": "green",
+    "passed": "green",
+    "skipped": "yellow",
+    "no_match": "dim",
+    "refused": "red",
+}
 
 
 @app.command("outbound")
@@ -68,7 +77,63 @@ def outbound(
     )
 
 
-def _trace_table(trace: tuple[TraceEntry, ...] | list[TraceEntry], title: str) -> Table:
+@app.command("inbound")
+def inbound_call(
+    to: Annotated[str, typer.Option(help="Our number that is called; national input is fine.")],
+    caller: Annotated[
+        str | None,
+        typer.Option("--from", help="The caller's number; absent, empty or 'anonymous': withheld."),
+    ] = None,
+    channel: Annotated[Channel, typer.Option(help="voice, or sms for a text (rule S3).")] = (
+        Channel.VOICE
+    ),
+    record: Annotated[
+        bool,
+        typer.Option(
+            help="Record the call, open its inbox item and count it against the call limit, "
+            "as a real call does."
+        ),
+    ] = False,
+    api_key: Annotated[str | None, typer.Option(help=API_KEY_HELP)] = None,
+) -> None:
+    """Decide who gets an inbound call or text (rules I1-I12) and print every step.
+
+    Nothing is recorded unless --record is given, so support can ask "why did this call go
+    there?" without opening inbox items or taking a place under the call limit.
+    """
+    with open_desk() as desk:
+        actor = acting(desk, api_key)
+        try:
+            answer = inbound.decide_inbound(
+                desk, actor, to=to, caller=caller, channel=channel, dry_run=not record
+            )
+        except Problem as problem:
+            raise fail(problem) from None
+    decision = answer.decision
+    title = f"{decision.action.value}: {decision.reason.value}"
+    console.print(_trace_table(decision.trace, title))
+    targets = Table("target", title="Targets")
+    targets.add_column("agent", no_wrap=True)
+    targets.add_column("where")
+    for t in decision.targets:
+        where = t.uri or t.number or t.email or t.queue_id or t.destination_id or ""
+        targets.add_row(t.type.value, t.agent_id or "", where)
+    if decision.targets:
+        console.print(targets)
+    facts = [f"[bold]{decision.action.value}[/bold] ({decision.reason.value})"]
+    if decision.known_caller is not None:
+        facts.append("known caller" if decision.known_caller else "unknown caller")
+    if decision.rule:
+        facts.append(f"rule {decision.rule}")
+    if decision.selected:
+        facts.append("selected " + ", ".join(decision.selected))
+    facts.append(f"call {answer.call_id}" if record else "not recorded (dry run)")
+    if answer.inbox_item_id:
+        facts.append(f"inbox item {answer.inbox_item_id}")
+    console.print("; ".join(facts))
+
+
+def _trace_table(trace: Sequence[TraceEntry | InboundStep], title: str) -> Table:
     table = Table("#", "step", "result", "why", title=title)
     for position, entry in enumerate(trace, start=1):
         style = RESULT_STYLE.get(entry.result, "")

@@ -593,3 +593,42 @@ company_numbers = Table(
     PrimaryKeyConstraint("org_id", "number_id"),
     ForeignKeyConstraint(["org_id", "number_id"], ["numbers.org_id", "numbers.id"]),
 )
+
+
+# --- The inbound call path (rules I7, I10, I12) ---
+
+# Every inbound decision that was not a dry run: what it decided, whom it offered the call to,
+# and how the call went (the call events). ``number_id`` is null when the number is not ours.
+inbound_calls = Table(
+    "inbound_calls",
+    metadata,
+    org_id(),
+    Column("id", String(64), nullable=False),  # the call id
+    Column("number_id", String(ID)),
+    Column("to", String(20), nullable=False),
+    Column("caller", String(20)),  # null: withheld
+    Column("channel", String(8), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("rule", String(100)),
+    Column("known_caller", Boolean),
+    Column("selected", Json, nullable=False),  # agent ids (I7)
+    Column("answered_by", String(ID)),
+    Column("answered_at", UtcDateTime),
+    Column("ended_at", UtcDateTime),
+    PrimaryKeyConstraint("org_id", "id"),
+    Index("ix_inbound_calls_org_number_at", "org_id", "number_id", "at"),
+)
+
+# The calls a company number carries now (I10): one row from the decision that admits a call
+# to its ``ended`` event; a row whose end never came stops counting at ``expires_at``.
+inbound_active_calls = Table(
+    "inbound_active_calls",
+    metadata,
+    org_id(),
+    Column("number_id", String(ID), nullable=False),
+    Column("call_id", String(64), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("org_id", "number_id", "call_id"),
+)

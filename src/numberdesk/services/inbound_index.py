@@ -1,0 +1,116 @@
+"""The inbound call path's per-process index of one org's configuration (rules I1-I6).
+
+Each process keeps, per org, in ``desk.snapshots["inbound:<org id>"]``: the live numbers by
+E.164 with their parsed routes and company settings, the live agents (without presence, which
+changes all the time and is read per call), queues and custom destinations. It is rebuilt only
+when the org's ``config_version`` moved (``services/audit.record`` moves it on every
+configuration change but presence and API keys), so several API processes stay correct.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from numberdesk.domain.company import CompanySettings, check_company_settings, windows_from_json
+from numberdesk.domain.errors import Problem
+from numberdesk.domain.inbound import Agent, DialledNumber
+from numberdesk.domain.numbers import Number
+from numberdesk.domain.orgs import Org
+from numberdesk.domain.routes import NOT_ASSIGNED, Route, check_route
+from numberdesk.domain.users import User
+from numberdesk.services.desk import Desk
+from numberdesk.store.inbound import InboundRepo
+from numberdesk.store.routes import routes_in
+from numberdesk.store.uow import Transaction
+
+log = logging.getLogger("numberdesk.inbound")
+
+
+@dataclass(frozen=True)
+class InboundIndex:
+    """One org's inbound configuration and the config version it was built from."""
+
+    version: int
+    country: str
+    timezone: ZoneInfo
+    numbers: Mapping[str, DialledNumber]  # by E.164
+    agents: Mapping[str, Agent]  # live users by id; presence is read per call
+    queues: Mapping[str, str | None]  # id -> SIP URI
+    destinations: Mapping[str, str]  # id -> SIP URI
+
+
+def key_of(org_id: str) -> str:
+    """Where the org's index lives in ``desk.snapshots``."""
+    return f"inbound:{org_id}"
+
+
+def current_index(desk: Desk, tx: Transaction, repo: InboundRepo, org_id: str) -> InboundIndex:
+    """The org's index: the cached one while its version is the org's, else rebuilt (one query
+    when it is current)."""
+    cached = desk.snapshots.get(key_of(org_id))
+    if isinstance(cached, InboundIndex) and cached.version == repo.version(org_id):
+        return cached
+    indexed = build_index(tx, repo, tx.orgs.require(org_id))
+    desk.snapshots[key_of(org_id)] = indexed
+    return indexed
+
+
+def build_index(tx: Transaction, repo: InboundRepo, org: Org) -> InboundIndex:
+    """Load and parse everything the inbound decision reads about one org (not on the call
+    path: only when its configuration changed). The org row is read first, so the index is
+    never newer-tagged than its contents."""
+    companies = routes_in(tx).companies(org.org_id)
+    numbers = {
+        n.e164: _dialled(n, org.country, companies[n.id].settings if n.id in companies else None)
+        for n in tx.numbers.live(org.org_id)
+    }
+    return InboundIndex(
+        version=org.config_version,
+        country=org.country,
+        timezone=ZoneInfo(org.timezone),
+        numbers=numbers,
+        agents={u.id: _agent(u) for u in tx.users.live(org.org_id)},
+        queues=repo.queues(org.org_id),
+        destinations=repo.destinations(org.org_id),
+    )
+
+
+def _dialled(number: Number, country: str, settings: object | None) -> DialledNumber:
+    """A number as the decision reads it; stored routes and settings were checked when saved,
+    and one that no longer reads is logged and treated as not assigned (disconnect, I1)."""
+    route: Route = NOT_ASSIGNED
+    company: CompanySettings | None = None
+    try:
+        if number.route:
+            route = check_route(number.route, country=country)
+        if settings is not None:
+            company = check_company_settings(settings, country=country)
+    except Problem as problem:
+        log.warning("number %s: stored inbound settings unreadable: %s", number.id, problem)
+        route, company = NOT_ASSIGNED, None
+    return DialledNumber(
+        id=number.id,
+        e164=number.e164,
+        status=number.status,
+        kind=number.kind,
+        route=route,
+        forward_to=number.forward_to,
+        company=company,
+    )
+
+
+def _agent(user: User) -> Agent:
+    """A user as the call path sees them, without presence (I3, I6)."""
+    hours = windows_from_json(user.business_hours) if user.business_hours else None
+    return Agent(
+        id=user.id,
+        extension=user.extension,
+        work_phone=user.work_phone,
+        voicemail_email=user.voicemail_email,
+        not_reachable_number=user.not_reachable_number,
+        greeting_url=user.greeting_url,
+        business_hours=hours,
+    )

@@ -1,0 +1,128 @@
+"""The inbound call path in the database: the config version, the per-call look-ups, the call
+limit's live calls (I10), and the one record per decision (I12)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from numberdesk.domain.calls import CallRecord
+from numberdesk.domain.contacts import TimelineEntry
+from numberdesk.domain.inbound_types import Contact
+from numberdesk.domain.users import Presence
+from numberdesk.store import schema as s
+from numberdesk.store.records import dump
+
+LAST_CALLERS = 5
+
+
+class InboundRepo:
+    """What one inbound decision reads and writes, one statement each."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def version(self, org_id: str) -> int | None:
+        """The org's call-path config version (None: no such org)."""
+        query = select(s.orgs.c.config_version).where(s.orgs.c.org_id == org_id)
+        found: int | None = self.conn.execute(query).scalar()
+        return found
+
+    def queues(self, org_id: str) -> dict[str, str | None]:
+        """Every inbound queue's SIP URI by id (for the index)."""
+        q = s.queues.c
+        rows = self.conn.execute(select(q.id, q.uri).where(q.org_id == org_id))
+        return {str(r.id): r.uri for r in rows}
+
+    def destinations(self, org_id: str) -> dict[str, str]:
+        """Every custom destination's SIP URI by id (for the index)."""
+        d = s.destinations.c
+        rows = self.conn.execute(select(d.id, d.uri).where(d.org_id == org_id))
+        return {str(r.id): str(r.uri) for r in rows}
+
+    def last_callers(self, org_id: str, caller: str, number_id: str | None) -> tuple[str, ...]:
+        """The agents who called ``caller`` (from ``number_id``, or from any of our numbers when
+        None), most recent first, each once, at most five (I2)."""
+        c = s.outbound_calls.c
+        latest = func.max(c.at)
+        query = select(c.agent_id).where(c.org_id == org_id, c.callee == caller)
+        if number_id is not None:
+            query = query.where(c.number_id == number_id)
+        query = query.group_by(c.agent_id).order_by(latest.desc(), c.agent_id).limit(LAST_CALLERS)
+        return tuple(str(a) for a in self.conn.execute(query).scalars())
+
+    def contacts_with_phone(self, org_id: str, e164: str) -> tuple[Contact, ...]:
+        """The contacts having this phone, oldest first, as the decision reads them (I4)."""
+        t, p = s.contacts.c, s.contact_phones.c
+        ids = select(p.contact_id).where(p.org_id == org_id, p.e164 == e164)
+        query = (
+            select(t.id, t.primary_agent_id, t.created_at)
+            .where(t.org_id == org_id, t.id.in_(ids))
+            .order_by(t.created_at, t.id)
+        )
+        return tuple(
+            Contact(r.id, r.primary_agent_id, r.created_at) for r in self.conn.execute(query)
+        )
+
+    def presence(self, org_id: str, agent_ids: Iterable[str]) -> dict[str, Presence]:
+        """The presence of these live agents, in one query (I3, I6)."""
+        wanted = sorted(set(agent_ids))
+        if not wanted:
+            return {}
+        u = s.users.c
+        query = select(u.id, u.presence).where(
+            u.org_id == org_id, u.id.in_(wanted), u.deleted_at.is_(None)
+        )
+        return {str(r.id): Presence(r.presence) for r in self.conn.execute(query)}
+
+    def lock_number(self, org_id: str, number_id: str) -> None:
+        """Lock the dialled number's row until the transaction ends (``FOR NO KEY UPDATE``):
+        decisions on one company number count and admit their calls one after another (I10)."""
+        t = s.numbers.c
+        query = select(t.id).where(t.org_id == org_id, t.id == number_id)
+        self.conn.execute(query.with_for_update(key_share=True)).all()
+
+    def live_calls(self, org_id: str, number_id: str, now: datetime) -> tuple[int, int]:
+        """How many calls the number carries now, and how many rows outlived their end (I10)."""
+        a = s.inbound_active_calls.c
+        live = func.count().filter(a.expires_at > now)
+        expired = func.count().filter(a.expires_at <= now)
+        query = select(live, expired).where(a.org_id == org_id, a.number_id == number_id)
+        row = self.conn.execute(query).one()
+        return int(row[0]), int(row[1])
+
+    def forget_expired(self, org_id: str, number_id: str, now: datetime) -> None:
+        """Drop the number's live-call rows whose end never came (I10)."""
+        a = s.inbound_active_calls.c
+        self.conn.execute(
+            delete(s.inbound_active_calls).where(
+                a.org_id == org_id, a.number_id == number_id, a.expires_at <= now
+            )
+        )
+
+    def admit(self, org_id: str, number_id: str, call_id: str, expires_at: datetime) -> None:
+        """Count a call against the number's limit until its end, or ``expires_at`` (I10)."""
+        row = {"org_id": org_id, "number_id": number_id, "call_id": call_id}
+        self.conn.execute(insert(s.inbound_active_calls).values(**row, expires_at=expires_at))
+
+    def record(self, call: CallRecord) -> bool:
+        """Record the decision (I12); False, and nothing written, when the call id is taken."""
+        dialect_insert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
+        statement = (
+            dialect_insert(s.inbound_calls)
+            .values(dump(call, s.inbound_calls))
+            .on_conflict_do_nothing(index_elements=["org_id", "id"])
+            .returning(s.inbound_calls.c.id)
+        )
+        return self.conn.execute(statement).first() is not None
+
+    def add_timeline(self, entries: Sequence[TimelineEntry]) -> None:
+        """Write the known caller's timeline entries in one statement (I4)."""
+        if entries:
+            self.conn.execute(
+                insert(s.timeline_entries), [dump(e, s.timeline_entries) for e in entries]
+            )

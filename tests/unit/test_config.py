@@ -1,0 +1,18 @@
+"""Settings from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from numberdesk.config import Settings
+
+
+def test_max_call_minutes_defaults_to_four_hours_and_reads_the_environment_i10() -> None:
+    assert Settings.from_env({}).max_call_minutes == 240
+    assert Settings.from_env({"NUMBERDESK_MAX_CALL_MINUTES": "90"}).max_call_minutes == 90
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "soon"])
+def test_a_max_call_duration_that_is_not_a_positive_whole_number_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="NUMBERDESK_MAX_CALL_MINUTES"):
+        Settings.from_env({"NUMBERDESK_MAX_CALL_MINUTES": raw})
