@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from numberdesk.bootstrap import build_desk
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid
 from numberdesk.services.desk import Desk
-from tests.conftest import Api
+from tests.conftest import Api, settings_for
 
 OUTBOUND = "/v1/decisions/outbound"
 
@@ -163,19 +164,24 @@ def test_agent_decides_only_for_their_own_calls_a2(api: Api, org: dict[str, Any]
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_rotation_stays_even_under_1000_concurrent_decisions_o5(api: Api, desk: Desk) -> None:
+def test_rotation_stays_even_under_1000_concurrent_decisions_o5(
+    api: Api, desk: Desk, database_url: str
+) -> None:
+    """Two desks stand for two API processes: each has its own index, only the database is shared."""
     created = api.new_org("Rotation", "US")
     numbers = buy(api, created["api_key"], "212", 10)
     owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
+    other_process = build_desk(settings_for(database_url))
 
     def one(n: int) -> str:
         answer = callerid.decide_outbound(
-            desk, owner, agent_id=owner.user_id, to=f"+1212555{n:04d}"
+            (desk, other_process)[n % 2], owner, agent_id=owner.user_id, to=f"+1212555{n:04d}"
         )
         return answer.number.e164
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         shown = Counter(pool.map(one, range(1000)))
+    other_process.store.engine.dispose()
     assert set(shown) == {n["e164"] for n in numbers}
     assert all(99 <= count <= 101 for count in shown.values()), shown
 

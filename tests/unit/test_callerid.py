@@ -15,6 +15,7 @@ from numberdesk.domain.callerid import (
     Candidate,
     Snapshot,
     Usage,
+    build_snapshot,
     decide,
 )
 from numberdesk.domain.errors import Forbidden
@@ -37,24 +38,7 @@ def snapshot(
     cap: int | None = None,
 ) -> Snapshot:
     """Index numbers the way the service does."""
-    by_area: dict[tuple[str, str], tuple[str, ...]] = {}
-    by_region: dict[tuple[str, str], tuple[str, ...]] = {}
-    for n in numbers:
-        for area in n.area_codes:
-            by_area[(n.country, area)] = (*by_area.get((n.country, area), ()), n.id)
-        if n.region:
-            by_region[(n.country, n.region)] = (*by_region.get((n.country, n.region), ()), n.id)
-    return Snapshot(
-        numbers={n.id: n for n in numbers},
-        by_e164={n.e164: n.id for n in numbers},
-        by_area_code=by_area,
-        by_region=by_region,
-        agents={},
-        campaigns={},
-        policy=policy,
-        default_caller_id=default,
-        daily_cap=cap,
-    )
+    return build_snapshot(numbers, policy=policy, default_caller_id=default, daily_cap=cap)
 
 
 def callee(e164: str, region: str | None = None) -> Callee:
@@ -108,11 +92,10 @@ def test_one_number_covers_many_area_codes_o3() -> None:
 
 
 def test_longest_area_code_match_wins_o3() -> None:
-    broad = number("uk1", "+441610000001", "161")
-    narrow = number("uk2", "+441610000002", "161", "1614")
-    snap = snapshot(broad, narrow)
+    broad = Candidate("uk1", "+441610000001", "GB", ("161",), None, masked=False)
+    narrow = Candidate("uk2", "+441610000002", "GB", ("161", "1614"), None, masked=False)
+    uk = snapshot(broad, narrow)
     call = Call(AGENT, Callee("+441614960000", "GB", "1614960000", None))
-    uk = replace(snap, by_area_code={("GB", k[1]): v for k, v in snap.by_area_code.items()})
     assert decide(uk, Usage(calls_today={"uk2": 50}), call, NOW).number == narrow
 
 
@@ -160,14 +143,43 @@ def test_campaign_can_turn_sticky_off_o5() -> None:
     assert decide(snapshot(NY, ny2), usage, call, NOW).number == NY
 
 
-def test_least_used_today_then_least_recently_used_o5() -> None:
+def test_numbers_of_a_pool_take_turns_so_each_is_used_equally_o5() -> None:
     a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
     snap = snapshot(a, b, c)
-    usage = Usage(
-        calls_today={"a": 3, "b": 2, "c": 2},
-        last_used={"b": NOW - timedelta(minutes=1), "c": NOW - timedelta(minutes=5)},
-    )
-    assert decide(snap, usage, Call(AGENT, callee("+12125559999")), NOW).number == c
+    call = Call(AGENT, callee("+12125559999"))
+    first = decide(snap, Usage(), call, NOW)
+    assert first.turn == "local:US:212"
+    shown = [decide(snap, Usage(turns={"local:US:212": n}), call, NOW).number for n in range(6)]
+    assert shown == [a, b, c, a, b, c]
+
+
+def test_a_turn_passes_over_numbers_that_may_not_be_shown_now_o4_o5() -> None:
+    a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
+    snap = snapshot(a, replace(b, rested_until=NOW + timedelta(days=1)), c, cap=5)
+    usage = Usage(turns={"local:US:212": 1}, calls_today={"c": 5})
+    assert decide(snap, usage, Call(AGENT, callee("+12125559999")), NOW).number == a
+
+
+def test_a_number_alone_in_its_pool_takes_no_turn_o5() -> None:
+    decision = decide(snapshot(NY), Usage(), Call(AGENT, callee("+12125559999")), NOW)
+    assert (decision.number, decision.turn) == (NY, None)
+
+
+def test_the_callee_sees_their_last_number_without_taking_a_turn_o5() -> None:
+    ny2 = number("ny2", "+12125550002", "212")
+    usage = Usage(last_shown_to_callee="ny2")
+    decision = decide(snapshot(NY, ny2), usage, Call(AGENT, callee("+12125559999")), NOW)
+    assert (decision.number, decision.turn) == (ny2, None)
+
+
+def test_a_skipped_step_names_a_few_refused_numbers_and_counts_the_rest_o7() -> None:
+    many = [
+        number(f"n{i:02}", f"+121255501{i:02}", "212", unusable="is suspended") for i in range(9)
+    ]
+    decision = decide(snapshot(*many), Usage(), Call(AGENT, callee("+12125559999")), NOW)
+    assert decision.trace[0].result == "skipped"
+    assert decision.trace[0].reason.count("is suspended") == 5
+    assert decision.trace[0].reason.endswith("and 4 more numbers not usable")
 
 
 def test_campaign_step_prefers_numbers_of_the_callees_country_o3() -> None:

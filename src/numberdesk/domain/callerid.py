@@ -1,19 +1,33 @@
 """Outbound caller ID (rules O1-O7): which of our numbers the callee sees.
 
-``decide`` is a pure function over an in-memory ``Snapshot`` of the org (numbers by area
-code and region, campaigns, agent cards) and the day's ``Usage``: no I/O, no queries. Its
-``trace`` explains every step tried, which is what support reads when a customer asks
-"why did my customer see this number?".
+``decide`` is a pure function over the org's ``Snapshot`` (``domain/callerid_index``) and the
+call's ``Usage``: no I/O, no queries. Its ``trace`` explains every step tried, which is what
+support reads when a customer asks "why did my customer see this number?".
+
+Choosing among several (O5): the number this callee was last shown, if it is in the pool and
+still eligible (unless the campaign turns that off); else the pool's numbers take turns in a
+fixed order, the turn counted in the database across every process, so the next in turn is
+the one of the pool used least today and, among equals, the least recently used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from numberdesk.domain.callerid_index import (
+    EMPTY,
+    AgentCard,
+    CampaignPlan,
+    Candidate,
+    Pool,
+    Snapshot,
+    build_snapshot,
+)
 from numberdesk.domain.errors import Forbidden, invalid_field
+
+__all__ = ["AgentCard", "CampaignPlan", "Candidate", "Pool", "Snapshot", "build_snapshot"]
 
 
 class Step(StrEnum):
@@ -30,6 +44,7 @@ class Step(StrEnum):
 
 
 POLICY_STEPS = tuple(s for s in Step if s is not Step.REQUESTED)
+MOST_REASONS = 5  # a skipped step names this many refused numbers, then counts the rest
 
 
 def check_policy(steps: list[str], field: str = "caller_id_policy") -> list[str]:
@@ -50,63 +65,12 @@ def check_policy(steps: list[str], field: str = "caller_id_policy") -> list[str]
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A number as the decision sees it. ``unusable`` says why it can never be chosen (O4)."""
-
-    id: str
-    e164: str
-    country: str
-    area_codes: tuple[str, ...]  # its own first, then the mapped ones
-    region: str | None
-    masked: bool
-    unusable: str | None = None  # e.g. "suspended", "cannot make calls", "needs an address"
-    rested_until: datetime | None = None
-    display_name: str | None = None
-    mandate_ends: datetime | None = None  # the mandate it depends on runs out then (C3)
-
-
-@dataclass(frozen=True)
-class AgentCard:
-    """What an agent's card says about outbound calls."""
-
-    id: str
-    caller_id: str | None = None
-    personal_number_id: str | None = None
-    company_number_id: str | None = None
-
-
-@dataclass(frozen=True)
-class CampaignPlan:
-    """A campaign's numbers (direct, then through groups), policy and options."""
-
-    id: str
-    number_ids: tuple[str, ...]
-    policy: tuple[str, ...] | None = None
-    daily_cap: int | None = None
-    sticky: bool = True
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the decision reads about one org, indexed for the call path."""
-
-    numbers: Mapping[str, Candidate]
-    by_e164: Mapping[str, str]
-    by_area_code: Mapping[tuple[str, str], tuple[str, ...]]  # (country, area code) -> ids
-    by_region: Mapping[tuple[str, str], tuple[str, ...]]  # (country, region) -> ids
-    agents: Mapping[str, AgentCard]
-    campaigns: Mapping[str, CampaignPlan]
-    policy: tuple[str, ...]
-    default_caller_id: str | None = None
-    daily_cap: int | None = None
-
-
-@dataclass(frozen=True)
 class Usage:
-    """Today's use of the numbers, and the number this callee was last shown (O5)."""
+    """What the decision knows of use: the pools' turns (by pool key), calls today of numbers
+    known to be at their cap, and the number this callee was last shown (O5, O6)."""
 
-    calls_today: Mapping[str, int] = field(default_factory=dict)
-    last_used: Mapping[str, datetime] = field(default_factory=dict)
+    turns: dict[str, int] = field(default_factory=dict)
+    calls_today: dict[str, int] = field(default_factory=dict)
     last_shown_to_callee: str | None = None
 
 
@@ -141,61 +105,82 @@ class TraceEntry:
 
 @dataclass(frozen=True)
 class Decision:
-    """The chosen number (None: nothing eligible), its step, the eligible pool it was chosen
-    from, and the trace."""
+    """The chosen number (None: nothing eligible), its step, and the trace. ``turn`` is the
+    key of the pool whose turn chose it (None when sticky or alone in its pool)."""
 
     number: Candidate | None
     step: str | None
-    pool: tuple[Candidate, ...]
     trace: tuple[TraceEntry, ...]
+    turn: str | None = None
+    pool_size: int = 0
 
 
-Tier = tuple[str, tuple[str, ...]]  # (what these candidates are, their ids)
+@dataclass(frozen=True)
+class Tier:
+    """Candidates of one step in one order of preference: what they are, their pool, and the
+    key its turns are counted under."""
+
+    label: str
+    pool: Pool
+    key: str
 
 
 def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decision:
     """Walk the policy; the first step with an eligible number chooses (O1, O3-O5)."""
     campaign = call.campaign
     cap = (campaign.daily_cap if campaign else None) or snapshot.daily_cap
-    sticky = campaign.sticky if campaign else True
     if call.requested:
         chosen = requested_caller_id(snapshot, usage, call, cap, now)
-        label = "asked for, and the agent may use it"
-        entry = TraceEntry(Step.REQUESTED, "chosen", f"{chosen.e164}: {label}")
-        return Decision(chosen, Step.REQUESTED, (chosen,), (entry,))
+        entry = TraceEntry(Step.REQUESTED, "chosen", f"{chosen.e164}: asked for, and allowed")
+        return Decision(chosen, Step.REQUESTED, (entry,), None, 1)
+    sticky = campaign.sticky if campaign else True
     policy = (campaign.policy if campaign else None) or snapshot.policy
     trace: list[TraceEntry] = []
     for step in policy:
-        tiers = _tiers(Step(step), snapshot, call)
-        if not any(ids for _, ids in tiers):
+        tiers = [t for t in _tiers(Step(step), snapshot, call) if t.pool]
+        if not tiers:
             trace.append(TraceEntry(step, "no_match", _nothing_for(Step(step), call)))
             continue
-        refusals: list[str] = []
-        for label, ids in tiers:
-            eligible, why_not = _eligible(snapshot, ids, usage, cap, now)
-            if eligible:
-                pool = tuple(eligible)
-                number = choose(pool, usage, sticky=sticky)
-                trace.append(TraceEntry(step, "chosen", f"{number.e164}: {label}"))
-                return Decision(number, step, pool, tuple(trace))
-            refusals += why_not
-        trace.append(TraceEntry(step, "skipped", "; ".join(dict.fromkeys(refusals))))
-    return Decision(None, None, (), tuple(trace))
+        for tier in tiers:
+            number, turn = choose(snapshot, tier, usage, cap, now, sticky=sticky)
+            if number is not None:
+                trace.append(TraceEntry(step, "chosen", f"{number.e164}: {tier.label}"))
+                return Decision(number, step, tuple(trace), turn, len(tier.pool.usable))
+        trace.append(TraceEntry(step, "skipped", _refusals(snapshot, tiers, usage, cap, now)))
+    return Decision(None, None, tuple(trace))
 
 
-def choose(pool: tuple[Candidate, ...], usage: Usage, *, sticky: bool) -> Candidate:
-    """Sticky first (the number this callee last saw), else least used today, then least
-    recently used (O5)."""
-    if sticky and usage.last_shown_to_callee:
-        for candidate in pool:
-            if candidate.id == usage.last_shown_to_callee:
-                return candidate
+def choose(
+    snapshot: Snapshot, tier: Tier, usage: Usage, cap: int | None, now: datetime, *, sticky: bool
+) -> tuple[Candidate | None, str | None]:
+    """The callee's last caller ID if it is in the pool and eligible (sticky); else the first
+    eligible number from the pool's turn onwards, and the pool key when its turn chose (O5)."""
+    last = usage.last_shown_to_callee
+    if sticky and last in tier.pool.members:
+        number = snapshot.numbers[last]
+        if why_not(number, usage, cap, now) is None:
+            return number, None
+    ids = tier.pool.usable
+    start = usage.turns.get(tier.key, 0)
+    for offset in range(len(ids)):
+        number = snapshot.numbers[ids[(start + offset) % len(ids)]]
+        if why_not(number, usage, cap, now) is None:
+            return number, (tier.key if len(ids) > 1 else None)
+    return None, None
 
-    def rank(c: Candidate) -> tuple[int, float, str]:
-        last = usage.last_used.get(c.id)
-        return (usage.calls_today.get(c.id, 0), last.timestamp() if last else 0.0, c.id)
 
-    return min(pool, key=rank)
+def why_not(c: Candidate, usage: Usage, cap: int | None, now: datetime) -> str | None:
+    """Why the number may not be shown now, or None: active, voice out, compliant, not
+    resting, under its daily cap (O4)."""
+    if c.unusable:
+        return f"{c.e164} {c.unusable}"
+    if c.mandate_ends and c.mandate_ends <= now:
+        return f"{c.e164} depends on a mandate that ran out (rule C3)"
+    if c.rested_until and c.rested_until > now:
+        return f"{c.e164} is resting until {c.rested_until:%Y-%m-%d %H:%M} UTC"
+    if cap is not None and usage.calls_today.get(c.id, 0) >= cap:
+        return f"{c.e164} reached its daily cap of {cap} calls"
+    return None
 
 
 def requested_caller_id(
@@ -203,79 +188,70 @@ def requested_caller_id(
 ) -> Candidate:
     """A requested caller ID is used only if the agent may use it and it is eligible (O2)."""
     number_id = snapshot.by_e164.get(call.requested or "")
-    allowed = _allowed_ids(snapshot, call)
-    if number_id is None or number_id not in allowed:
+    if number_id is None or not _may_use(snapshot, call, number_id):
         raise Forbidden(
             "caller_id_not_allowed",
             f"{call.requested} is not a caller ID this agent may use (rule O2): use the agent's "
             "caller ID, personal or company number, a number of the campaign, or the "
             "organisation's default.",
         )
-    eligible, why_not = _eligible(snapshot, (number_id,), usage, cap, now)
-    if not eligible:
+    number = snapshot.numbers[number_id]
+    refused = why_not(number, usage, cap, now)
+    if refused:
         raise Forbidden(
             "caller_id_not_allowed",
-            f"{why_not[0]} (rule O4); leave caller_id out to let the policy choose.",
+            f"{refused} (rule O4); leave caller_id out to let the policy choose.",
         )
-    return eligible[0]
+    return number
 
 
-def _allowed_ids(snapshot: Snapshot, call: Call) -> set[str]:
-    agent = call.agent
-    ids = {agent.personal_number_id, agent.company_number_id}
-    ids.add(snapshot.by_e164.get(agent.caller_id or ""))
-    ids.add(snapshot.by_e164.get(snapshot.default_caller_id or ""))
-    ids.update(call.campaign.number_ids if call.campaign else ())
-    return {i for i in ids if i}
+def _may_use(snapshot: Snapshot, call: Call, number_id: str) -> bool:
+    agent, campaign = call.agent, call.campaign
+    own = {agent.personal_number_id, agent.company_number_id}
+    own.add(snapshot.by_e164.get(agent.caller_id or ""))
+    own.add(snapshot.by_e164.get(snapshot.default_caller_id or ""))
+    return number_id in own or (campaign is not None and number_id in campaign.number_ids)
 
 
-def _eligible(
-    snapshot: Snapshot, ids: Iterable[str], usage: Usage, cap: int | None, now: datetime
-) -> tuple[list[Candidate], list[str]]:
-    """Active, voice out, compliant, not resting, under its daily cap (O4)."""
-    eligible: list[Candidate] = []
-    why_not: list[str] = []
-    for number_id in ids:
-        c = snapshot.numbers.get(number_id)
-        if c is None:
-            continue
-        if c.unusable:
-            why_not.append(f"{c.e164} {c.unusable}")
-        elif c.mandate_ends and c.mandate_ends <= now:
-            why_not.append(f"{c.e164} depends on a mandate that ran out (rule C3)")
-        elif c.rested_until and c.rested_until > now:
-            why_not.append(f"{c.e164} is resting until {c.rested_until:%Y-%m-%d %H:%M} UTC")
-        elif cap is not None and usage.calls_today.get(c.id, 0) >= cap:
-            why_not.append(f"{c.e164} reached its daily cap of {cap} calls")
-        else:
-            eligible.append(c)
-    return eligible, why_not
+def _refusals(
+    snapshot: Snapshot, tiers: list[Tier], usage: Usage, cap: int | None, now: datetime
+) -> str:
+    """Why no number of these tiers could be shown: the first few, then how many more."""
+    reasons: dict[str, None] = {}
+    for tier in tiers:
+        for number_id in tier.pool.usable + tier.pool.unusable:
+            refused = why_not(snapshot.numbers[number_id], usage, cap, now)
+            if refused:
+                reasons[refused] = None
+    named = list(reasons)[:MOST_REASONS]
+    more = len(reasons) - len(named)
+    return "; ".join(named) + (f"; and {more} more numbers not usable" if more else "")
 
 
 def _local_tiers(snapshot: Snapshot, call: Call) -> list[Tier]:
     """Longest area-code match first; in each: the agent's caller ID, the campaign's, the org's."""
-    callee = call.callee
+    callee, campaign = call.callee, call.campaign
     agent_id = snapshot.by_e164.get(call.agent.caller_id or "")
-    campaign_ids = set(call.campaign.number_ids) if call.campaign else set()
+    mine = snapshot.campaign_pools(campaign).by_area_code if campaign else {}
     tiers: list[Tier] = []
     for length in range(min(len(callee.national), 6), 0, -1):
-        code = callee.national[:length]
-        ids = snapshot.by_area_code.get((callee.country, code), ())
-        if not ids:
+        key = (callee.country, callee.national[:length])
+        org_pool = snapshot.by_area_code.get(key)
+        if not org_pool:
             continue
-        tiers.append(
-            (
-                f"the agent's caller ID covers area code {code}",
-                (agent_id,) if agent_id in ids else (),
+        code = key[1]
+        if agent_id and (agent_id in org_pool.members or agent_id in org_pool.unusable):
+            tiers.append(_one(f"the agent's caller ID covers area code {code}", agent_id))
+        if campaign:
+            tiers.append(
+                Tier(
+                    f"a campaign number covers area code {code}",
+                    mine.get(key, EMPTY),
+                    f"local:{campaign.id}:{key[0]}:{code}",
+                )
             )
-        )
-        tiers.append(
-            (
-                f"a campaign number covers area code {code}",
-                tuple(i for i in ids if i in campaign_ids),
-            )
-        )
-        tiers.append((f"an organisation number covers area code {code}", ids))
+        where = f"local:{key[0]}:{code}"
+        tiers.append(Tier(f"an organisation number covers area code {code}", org_pool, where))
     return tiers
 
 
@@ -284,18 +260,35 @@ def _tiers(step: Step, snapshot: Snapshot, call: Call) -> list[Tier]:
     if step is Step.LOCAL_PRESENCE:
         return _local_tiers(snapshot, call)
     if step is Step.NEARBY:
-        ids = snapshot.by_region.get((callee.country, callee.region or ""), ())
-        mine = set(campaign.number_ids) if campaign else set()
+        key = (callee.country, callee.region or "")
         where = f"in {callee.region}"
-        return [
-            (f"a campaign number {where}", tuple(i for i in ids if i in mine)),
-            (f"an organisation number {where}", ids),
+        tiers = [
+            Tier(
+                f"an organisation number {where}",
+                snapshot.by_region.get(key, EMPTY),
+                f"near:{key[0]}:{key[1]}",
+            )
         ]
+        if campaign:
+            mine = snapshot.campaign_pools(campaign).by_region.get(key, EMPTY)
+            tiers.insert(
+                0, Tier(f"a campaign number {where}", mine, f"near:{campaign.id}:{key[0]}:{key[1]}")
+            )
+        return tiers
     if step is Step.CAMPAIGN:
-        ids = campaign.number_ids if campaign else ()
-        home = tuple(i for i in ids if snapshot.numbers[i].country == callee.country)
-        return [(f"a campaign number in {callee.country}", home), ("a campaign number", ids)]
-    single = {
+        if campaign is None:
+            return []
+        pools = snapshot.campaign_pools(campaign)
+        home = pools.by_country.get(callee.country, EMPTY)
+        return [
+            Tier(
+                f"a campaign number in {callee.country}",
+                home,
+                f"campaign:{campaign.id}:{callee.country}",
+            ),
+            Tier("a campaign number", pools.every, f"campaign:{campaign.id}"),
+        ]
+    label, number_id = {
         Step.AGENT: ("the agent's caller ID", snapshot.by_e164.get(agent.caller_id or "")),
         Step.PERSONAL: ("the agent's personal number", agent.personal_number_id),
         Step.COMPANY: ("the agent's company number", agent.company_number_id),
@@ -304,7 +297,12 @@ def _tiers(step: Step, snapshot: Snapshot, call: Call) -> list[Tier]:
             snapshot.by_e164.get(snapshot.default_caller_id or ""),
         ),
     }[step]
-    return [(single[0], (single[1],) if single[1] else ())]
+    return [_one(label, number_id)] if number_id and number_id in snapshot.numbers else []
+
+
+def _one(label: str, number_id: str) -> Tier:
+    """A tier of one number (the agent's caller ID, personal, company, the org default)."""
+    return Tier(label, Pool((number_id,)), f"one:{number_id}")
 
 
 def _nothing_for(step: Step, call: Call) -> str:

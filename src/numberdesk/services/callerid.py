@@ -11,7 +11,6 @@ candidate, and nothing is batched, so a crash loses no decision that was answere
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -27,6 +26,7 @@ from numberdesk.domain.callerid import (
     Snapshot,
     TraceEntry,
     Usage,
+    build_snapshot,
     decide,
 )
 from numberdesk.domain.compliance import compliance_of
@@ -85,17 +85,19 @@ def decide_outbound(
     if agent_id != actor.user_id:
         require_manager(actor, "decide caller IDs for other agents")
     now = desk.now()
-    with desk.store.transaction() as tx:
+    with desk.store.call_path() as tx:
         repo = CallerIdRepo(tx.conn)
         indexed, callee, last_shown = _index_and_callee(desk, tx, repo, actor.org_id, to)
         snapshot = indexed.snapshot
         call = _call(snapshot, agent_id, callee, campaign_id, caller_id)
         day = _day(now, indexed.timezone)
-        number, step, trace = _take(repo, snapshot, call, actor.org_id, last_shown, day, now)
         call_id = call_id or new_id("call")
+        attempt = None
         if not dry_run:
-            attempt = Attempt(actor.org_id, call_id, now, agent_id, campaign_id, callee.e164, step)
-            repo.count_call(attempt, number.id, number.e164, day)
+            attempt = Attempt(actor.org_id, call_id, now, agent_id, campaign_id, callee.e164, "")
+        number, step, trace = _take(
+            repo, snapshot, call, actor.org_id, attempt, last_shown, day, now
+        )
     return OutboundAnswer(call_id, number, step, trace)
 
 
@@ -150,35 +152,30 @@ def _take(
     snapshot: Snapshot,
     call: Call,
     org_id: str,
+    attempt: Attempt | None,
     last_shown: str | None,
     day: str,
     now: datetime,
 ) -> tuple[Candidate, str, tuple[TraceEntry, ...]]:
-    """Decide, lock and read the usage of the chosen pool, and decide again with it; the
-    second decision stays in that pool unless every number of it reached its daily cap
-    meanwhile, and then moves on along the policy. The pool's rows stay locked until the
-    transaction ends, so the caller counts the call before anyone else reads them."""
-    capped = (call.campaign.daily_cap if call.campaign else None) or snapshot.daily_cap
-    calls: dict[str, int] = {}
-    last_used: dict[str, datetime] = {}
-    locked: set[str] = set()
-    savepoint = None
+    """Decide; when a pool's turn chooses, take the turn in the database and decide again
+    with it; then count the call (``attempt`` None: a dry run counts nothing and only looks
+    at the turn). A number that reached its daily cap meanwhile is left out and the decision
+    runs again, moving on along the policy when the whole pool is capped (O5, O6)."""
+    usage = Usage({}, {}, last_shown)
+    cap = (call.campaign.daily_cap if call.campaign else None) or snapshot.daily_cap
     while True:
-        usage = Usage(calls, last_used, last_shown)
         decision = decide(snapshot, usage, call, now)
-        if decision.number is None:
+        number = decision.number
+        if number is None:
             raise _nothing_eligible(decision.trace)
-        pool = {c.id for c in decision.pool}
-        if pool <= locked:
-            return decision.number, str(decision.step), decision.trace
-        if savepoint is not None:  # the last pool is used up: let others have its rows
-            savepoint.rollback()
-        savepoint = repo.conn.begin_nested() if capped else None
-        for number_id, (count, used) in repo.lock_usage(org_id, list(pool), day).items():
-            calls[number_id] = count
-            if used:
-                last_used[number_id] = used
-        locked = pool
+        if decision.turn and decision.turn not in usage.turns:
+            take = repo.peek_turn if attempt is None else repo.take_turn
+            usage.turns[decision.turn] = take(org_id, decision.turn)
+            continue
+        counted = attempt and replace(attempt, step=str(decision.step))
+        if counted is None or repo.count_call(counted, number.id, number.e164, day, cap):
+            return number, str(decision.step), decision.trace
+        usage.calls_today[number.id] = cap or 0
 
 
 def _day(now: datetime, timezone: ZoneInfo) -> str:
@@ -228,19 +225,14 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
     CallerIdRepo(tx.conn).ensure_usage_rows(
         org.org_id, list(candidates), now.astimezone(timezone).date().isoformat()
     )
-    snapshot = Snapshot(
-        numbers=candidates,
-        by_e164={c.e164: c.id for c in candidates.values()},
-        by_area_code=_index(candidates.values(), lambda c: [(c.country, a) for a in c.area_codes]),
-        by_region=_index(
-            candidates.values(), lambda c: [(c.country, c.region)] if c.region else []
-        ),
-        agents={
-            u.id: AgentCard(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
+    snapshot = build_snapshot(
+        candidates.values(),
+        agents=(
+            AgentCard(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
             for u in tx.users.live(org.org_id)
-        },
-        campaigns={
-            c.id: CampaignPlan(
+        ),
+        campaigns=(
+            CampaignPlan(
                 c.id,
                 tuple(tx.campaigns.numbers_of(org.org_id, c.id)),
                 tuple(c.caller_id_policy) if c.caller_id_policy else None,
@@ -248,7 +240,7 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
                 c.sticky,
             )
             for c in tx.campaigns.all(org.org_id)
-        },
+        ),
         policy=tuple(org.caller_id_policy),
         default_caller_id=org.default_caller_id,
         daily_cap=org.daily_cap,
@@ -284,13 +276,3 @@ def _unusable(number: Number, issues: tuple[object, ...]) -> str | None:
     if issues:
         return "is not compliant: " + "; ".join(getattr(i, "message", str(i)) for i in issues)
     return None
-
-
-def _index(
-    candidates: Iterable[Candidate], keys: Callable[[Candidate], list[tuple[str, str]]]
-) -> dict[tuple[str, str], tuple[str, ...]]:
-    index: dict[tuple[str, str], list[str]] = {}
-    for candidate in candidates:
-        for key in keys(candidate):
-            index.setdefault(key, []).append(candidate.id)
-    return {key: tuple(ids) for key, ids in index.items()}

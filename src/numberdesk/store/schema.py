@@ -632,3 +632,17 @@ inbound_active_calls = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("org_id", "number_id", "call_id"),
 )
+
+
+# --- Rotation (rule O5) ---
+
+# How many turns each caller-ID pool has taken: the n-th turn of a pool picks its numbers in
+# a fixed order, n counted here by one atomic upsert, so rotation is exact across processes.
+rotation_turns = Table(
+    "rotation_turns",
+    metadata,
+    org_id(),
+    Column("pool", String(200), nullable=False),  # e.g. "local:US:212", "campaign:cmp_..:US"
+    Column("turns", Integer, nullable=False),
+    PrimaryKeyConstraint("org_id", "pool"),
+)

@@ -135,6 +135,25 @@ class Store:
             finally:
                 _ambient.reset(token)
 
+    @contextmanager
+    def call_path(self) -> Iterator[Transaction]:
+        """A unit of work for a decision on the call path, whose every write is one statement:
+        on PostgreSQL each statement commits by itself (no BEGIN and COMMIT round trips); on
+        SQLite, an ordinary transaction. Joins an ambient transaction like ``transaction``."""
+        ambient = _ambient.get()
+        if (ambient is not None and ambient[0] is self) or self.engine.dialect.name != "postgresql":
+            with self.transaction() as tx:
+                yield tx
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            tx = Transaction(conn)
+            token = _ambient.set((self, tx))
+            try:
+                yield tx
+            finally:
+                _ambient.reset(token)
+
     def ping(self) -> bool:
         """Whether the database answers."""
         try:

@@ -1,0 +1,171 @@
+"""The caller-ID index (rules O3-O5): what the outbound decision reads about one org.
+
+Built once per configuration change (``services/callerid.build_index``), never per call: the
+numbers as ``Candidate`` values, agent cards, campaigns, and the numbers grouped into the
+``Pool`` of every tier a policy step reads (by area code, by region, per campaign). A pool
+keeps its numbers in a fixed order; the usable ones take turns (O5), and those that can never
+be chosen as the configuration stands are kept only to explain a skipped step. The decision
+walks a pool from its turn onwards, so its cost does not grow with the size of the org.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A number as the decision sees it. ``unusable`` says why it can never be chosen (O4)."""
+
+    id: str
+    e164: str
+    country: str
+    area_codes: tuple[str, ...]  # its own first, then the mapped ones
+    region: str | None
+    masked: bool
+    unusable: str | None = None  # e.g. "is suspended", "cannot make calls", "needs an address"
+    rested_until: datetime | None = None
+    display_name: str | None = None
+    mandate_ends: datetime | None = None  # the mandate it depends on runs out then (C3)
+
+
+@dataclass(frozen=True)
+class AgentCard:
+    """What an agent's card says about outbound calls."""
+
+    id: str
+    caller_id: str | None = None
+    personal_number_id: str | None = None
+    company_number_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The numbers of one tier: ``usable`` take turns in this order; ``unusable`` never can."""
+
+    usable: tuple[str, ...] = ()
+    unusable: tuple[str, ...] = ()
+
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """The usable ids as a set (is the callee's last caller ID one of them?)."""
+        return frozenset(self.usable)
+
+    def __bool__(self) -> bool:
+        return bool(self.usable or self.unusable)
+
+
+EMPTY = Pool()
+
+
+@dataclass(frozen=True)
+class CampaignPools:
+    """A campaign's numbers grouped the way its steps read them."""
+
+    by_area_code: Mapping[tuple[str, str], Pool] = field(default_factory=dict)
+    by_region: Mapping[tuple[str, str], Pool] = field(default_factory=dict)
+    by_country: Mapping[str, Pool] = field(default_factory=dict)
+    every: Pool = EMPTY
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """A campaign's numbers (direct, then through groups), policy and options; ``pools`` is
+    filled by ``build_snapshot`` (made on the fly for a plan built elsewhere)."""
+
+    id: str
+    number_ids: tuple[str, ...]
+    policy: tuple[str, ...] | None = None
+    daily_cap: int | None = None
+    sticky: bool = True
+    pools: CampaignPools | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the decision reads about one org, indexed for the call path."""
+
+    numbers: Mapping[str, Candidate]
+    by_e164: Mapping[str, str]
+    by_area_code: Mapping[tuple[str, str], Pool]  # (country, area code) -> its numbers
+    by_region: Mapping[tuple[str, str], Pool]  # (country, region) -> its numbers
+    agents: Mapping[str, AgentCard]
+    campaigns: Mapping[str, CampaignPlan]
+    policy: tuple[str, ...]
+    default_caller_id: str | None = None
+    daily_cap: int | None = None
+
+    def campaign_pools(self, plan: CampaignPlan) -> CampaignPools:
+        """The campaign's pools, as indexed (or grouped now for a plan built elsewhere)."""
+        return plan.pools or campaign_pools(self.numbers, plan.number_ids)
+
+
+def pools_by(
+    candidates: Iterable[Candidate], keys: Callable[[Candidate], Iterable[K]]
+) -> dict[K, Pool]:
+    """Group candidates into a pool under each of their keys, in id order."""
+    usable: dict[K, list[str]] = {}
+    unusable: dict[K, list[str]] = {}
+    for c in sorted(candidates, key=lambda c: c.id):
+        for key in keys(c):
+            usable.setdefault(key, [])
+            (unusable.setdefault(key, []) if c.unusable else usable[key]).append(c.id)
+    return {key: Pool(tuple(ids), tuple(unusable.get(key, ()))) for key, ids in usable.items()}
+
+
+def area_keys(c: Candidate) -> list[tuple[str, str]]:
+    """Every (country, area code) a number covers: its own and the mapped ones (O3)."""
+    return [(c.country, code) for code in c.area_codes]
+
+
+def region_keys(c: Candidate) -> list[tuple[str, str]]:
+    """The (country, region) a number is in, if known (the ``nearby`` step)."""
+    return [(c.country, c.region)] if c.region else []
+
+
+def campaign_pools(numbers: Mapping[str, Candidate], number_ids: Iterable[str]) -> CampaignPools:
+    """Group one campaign's numbers for its local-presence, nearby and campaign steps."""
+    mine = [numbers[i] for i in dict.fromkeys(number_ids) if i in numbers]
+    return CampaignPools(
+        by_area_code=pools_by(mine, area_keys),
+        by_region=pools_by(mine, region_keys),
+        by_country=pools_by(mine, lambda c: [c.country]),
+        every=pools_by(mine, lambda c: ["all"]).get("all", EMPTY),
+    )
+
+
+def build_snapshot(
+    numbers: Iterable[Candidate],
+    *,
+    agents: Iterable[AgentCard] = (),
+    campaigns: Iterable[CampaignPlan] = (),
+    policy: tuple[str, ...],
+    default_caller_id: str | None = None,
+    daily_cap: int | None = None,
+) -> Snapshot:
+    """Index an org for the call path: numbers by E.164, pools by area code and by region,
+    and each campaign's pools."""
+    by_id = {c.id: c for c in numbers}
+    plans = {
+        c.id: CampaignPlan(
+            c.id, c.number_ids, c.policy, c.daily_cap, c.sticky, campaign_pools(by_id, c.number_ids)
+        )
+        for c in campaigns
+    }
+    return Snapshot(
+        numbers=by_id,
+        by_e164={c.e164: c.id for c in by_id.values()},
+        by_area_code=pools_by(by_id.values(), area_keys),
+        by_region=pools_by(by_id.values(), region_keys),
+        agents={a.id: a for a in agents},
+        campaigns=plans,
+        policy=policy,
+        default_caller_id=default_caller_id,
+        daily_cap=daily_cap,
+    )
