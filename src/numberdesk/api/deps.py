@@ -6,14 +6,15 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from numberdesk.domain.errors import Forbidden, Unauthenticated
 from numberdesk.domain.orgs import Actor
 from numberdesk.services.desk import Desk
-from numberdesk.services.orgs import authenticate
+from numberdesk.services.orgs import authenticate, remembered_actor
 
 
-def get_desk(request: Request) -> Desk:
+async def get_desk(request: Request) -> Desk:
     """The desk the app was built with."""
     desk: Desk = request.app.state.desk
     return desk
@@ -32,12 +33,15 @@ def _bearer(authorization: str | None) -> str:
     return token.strip()
 
 
-def current_actor(
+async def current_actor(
     desk: Annotated[Desk, Depends(get_desk)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
-    """The user the request's API key acts for (A1)."""
-    return authenticate(desk, _bearer(authorization))
+    """The user the request's API key acts for (A1). A key checked lately is answered on the
+    event loop (no thread, no query: the call path's common case); else checked in a thread."""
+    key = _bearer(authorization)
+    actor = remembered_actor(desk, key)
+    return actor if actor is not None else await run_in_threadpool(authenticate, desk, key)
 
 
 def platform_admin(
