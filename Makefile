@@ -34,6 +34,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
+bench: $(STAMP)  ## Outbound caller-ID decisions at 1k-1M numbers on PostgreSQL (long; see bench/README.md).
+	$(BIN)/python bench/decisions.py
+
 lock:  ## Re-pin requirements.lock from pyproject.toml (needs uv in the venv).
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python $(BIN)/python

@@ -1,0 +1,58 @@
+"""The numberdesk API plus two benchmark routes, served by ``uvicorn bench.app:make --factory``.
+
+``POST /bench/stub`` reads the same body as ``POST /v1/decisions/outbound`` and answers the
+same shape, but with a constant answer: no auth, no database, no decision. What it sustains
+is the framework's ceiling on this machine. ``GET /bench/state`` tells which worker process
+answered and which orgs' caller-ID indexes it has built, so the benchmark can warm both up.
+"""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from numberdesk.api.app import create_app
+from numberdesk.api.routes.callerid import OutboundIn, OutboundOut, TraceOut
+from numberdesk.bootstrap import build_desk
+from numberdesk.config import Settings
+from numberdesk.services.callerid import Indexed
+
+STUB_E164 = "+12125550123"
+
+
+def make() -> FastAPI:
+    """The app on ``NUMBERDESK_DATABASE_URL``, with the stub and state routes added."""
+    desk = build_desk(Settings.from_env())
+    app = create_app(desk)
+
+    @app.post("/bench/stub", response_model=OutboundOut, tags=["bench"])
+    def stub(body: OutboundIn) -> OutboundOut:  # a sync route, run like the real one
+        """A constant answer of the decision's shape: the framework's cost alone."""
+        return OutboundOut(
+            call_id=body.call_id or "call_stub",
+            caller_id=STUB_E164,
+            number_id="num_stub",
+            step="local_presence",
+            display_name=None,
+            attestation="A",
+            trace=[
+                TraceOut(
+                    step="local_presence",
+                    result="chosen",
+                    reason=f"{STUB_E164}: an organisation number covers area code 212",
+                )
+            ],
+        )
+
+    @app.get("/bench/state", tags=["bench"])
+    def state() -> dict[str, object]:
+        """This worker's pid and the config version of each org index it holds."""
+        indexed = {
+            org_id: entry.version
+            for org_id, entry in desk.snapshots.items()
+            if isinstance(entry, Indexed)
+        }
+        return {"pid": os.getpid(), "indexed": indexed}
+
+    return app
