@@ -1,4 +1,7 @@
-"""The inbox through the API: visibility, the claim and its race (rules I7, I8, I9, A2)."""
+"""The inbox through the API: visibility, the claim and its race (rules I7, I8, I9, A2).
+
+Answered calls go through ``POST /v1/calls/{call_id}/events``, as the PBX reports them.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from numberdesk.services import inbox
 from numberdesk.services.desk import Desk
 from tests.conftest import Api
 from tests.integration.helpers import add_number
+from tests.integration.inbound_helpers import CALLER, company_team, count, decided, event
 
 
 def missed_call(desk: Desk, org_id: str, agents: list[str], caller: str = "+12125550142") -> str:
@@ -138,3 +142,113 @@ def test_exactly_one_of_many_simultaneous_claims_wins_i8(api: Api, desk: Desk) -
     per_item = Counter(item for (item, _), r in zip(pairs, results, strict=True) if r == "won")
     assert per_item == dict.fromkeys(items, 1)
     assert Counter(results) == {"won": 20, "already_claimed": 180}
+
+
+@pytest.fixture
+def answered(api: Api) -> dict[str, Any]:
+    """A company number blasting three agents, with a tagged source; Ann answered a call."""
+    team = company_team(api, source="Lettings site", tag="lettings")
+    (ann, _), *_ = team["agents"]
+    call = decided(api, team["key"], team["number"]["e164"], CALLER)
+    assert event(api, team["key"], call["call_id"], "answered", ann).status_code == 200
+    return {**team, "item": call["inbox_item_id"]}
+
+
+def test_the_answering_agent_follows_up_their_call_and_it_stays_theirs_alone_i7_i8(
+    api: Api, answered: dict[str, Any]
+) -> None:
+    (ann, ann_key), (_, bob_key), _ = answered["agents"]
+    item = answered["item"]
+    done = claim(api, ann_key, item, action="call_back")
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert (body["status"], body["owner_id"], body["claim_action"]) == ("claimed", ann, "call_back")
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([item], [])
+
+
+def test_other_agents_cannot_act_on_an_answered_call_and_are_told_why_i7_i8(
+    api: Api, answered: dict[str, Any]
+) -> None:
+    (ann, ann_key), (_, bob_key), _ = answered["agents"]
+    item = answered["item"]
+    offered = claim(api, bob_key, item, action="call_back")
+    assert (offered.status_code, offered.json()["code"]) == (409, "already_claimed")
+    assert "Another agent answered" in offered.json()["detail"]
+    _, outsider_key = api.new_user(answered["key"])
+    never = claim(api, outsider_key, item, action="text_back")
+    assert (never.status_code, never.json()["code"]) == (403, "not_selected")
+    mine = api.call("GET", "/v1/inbox", ann_key).json()["items"]
+    assert [(i["id"], i["status"], i["owner_id"]) for i in mine] == [(item, "answered", ann)]
+    assert claim(api, ann_key, item, action="text_back").status_code == 200
+
+
+def test_a_contact_made_from_an_answered_call_gets_the_numbers_source_and_tag_i9(
+    api: Api, answered: dict[str, Any]
+) -> None:
+    (ann, ann_key), _, _ = answered["agents"]
+    made = claim(api, ann_key, answered["item"], action="create_contact", contact_external_id="c9")
+    assert made.status_code == 200, made.text
+    assert (made.json()["claim_action"], made.json()["status"]) == ("create_contact", "claimed")
+    contact = api.call("GET", "/v1/contacts/c9", ann_key).json()
+    assert (contact["source"], contact["tags"]) == ("Lettings site", ["lettings"])
+    assert (contact["phones"], contact["primary_agent_id"]) == ([CALLER], ann)
+    assert made.json()["contact_id"] == contact["id"]
+
+
+def test_linking_from_an_answered_call_adds_the_numbers_source_and_tag_as_tags_i9(
+    api: Api, answered: dict[str, Any]
+) -> None:
+    (ann, ann_key), _, _ = answered["agents"]
+    body = {
+        "name": "Jo",
+        "phones": ["+447911123456"],
+        "primary_agent_id": ann,
+        "source": "Referral",
+    }
+    assert api.call("PUT", "/v1/contacts/crm-5", answered["key"], json=body).status_code == 201
+    linked = claim(
+        api, ann_key, answered["item"], action="link_contact", contact_external_id="crm-5"
+    )
+    assert linked.status_code == 200, linked.text
+    contact = api.call("GET", "/v1/contacts/crm-5", ann_key).json()
+    assert (contact["source"], contact["tags"]) == ("Referral", ["Lettings site", "lettings"])
+    assert linked.json()["contact_id"] == contact["id"]
+
+
+def test_after_calling_back_the_owner_may_still_save_the_caller_but_not_repeat_the_claim_i8_i9(
+    api: Api, answered: dict[str, Any]
+) -> None:
+    (ann, ann_key), _, _ = answered["agents"]
+    item = answered["item"]
+    assert claim(api, ann_key, item, action="call_back").status_code == 200
+    again = claim(api, ann_key, item, action="text_back")
+    assert (again.status_code, again.json()["code"]) == (409, "already_claimed")
+    assert "You already claimed" in again.json()["detail"]
+    saved = claim(api, ann_key, item, action="create_contact", contact_external_id="crm-8")
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["claim_action"], saved.json()["owner_id"]) == ("call_back", ann)
+    contact = api.call("GET", "/v1/contacts/crm-8", ann_key).json()
+    assert (saved.json()["contact_id"], contact["source"]) == (contact["id"], "Lettings site")
+    twice = claim(api, ann_key, item, action="link_contact", contact_external_id="crm-8")
+    assert (twice.status_code, twice.json()["code"]) == (409, "already_claimed")
+    assert "already made" in twice.json()["detail"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_the_answering_agents_simultaneous_actions_claim_once_and_make_one_contact_i8_i9(
+    api: Api, desk: Desk, answered: dict[str, Any]
+) -> None:
+    (_, ann_key), _, _ = answered["agents"]
+    item = answered["item"]
+
+    def act(body: dict[str, Any]) -> tuple[int, str]:
+        response = claim(api, ann_key, item, **body)
+        return response.status_code, response.json().get("code", "won")
+
+    backs = [{"action": a} for a in ("call_back", "text_back") for _ in range(5)]
+    saves = [{"action": "create_contact", "contact_external_id": f"crm-{n}"} for n in range(10)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert Counter(pool.map(act, backs)) == {(200, "won"): 1, (409, "already_claimed"): 9}
+        assert Counter(pool.map(act, saves)) == {(200, "won"): 1, (409, "already_claimed"): 9}
+    assert count(desk, "contacts") == 1

@@ -61,7 +61,9 @@ def list_inbox(
 @app.command("claim")
 def claim(
     item_id: Annotated[str, typer.Argument(help="The inbox item's id (itm_...).")],
-    action: Annotated[ClaimAction, typer.Option(help="Your first action on it (rule I8).")],
+    action: Annotated[
+        ClaimAction, typer.Option(help="Your action on it; the first claims it (rule I8).")
+    ],
     contact: Annotated[
         str | None,
         typer.Option(
@@ -70,7 +72,7 @@ def claim(
     ] = None,
     api_key: ApiKey = None,
 ) -> None:
-    """Claim an unclaimed item with your first action; exactly one agent wins (I8, I9)."""
+    """Act on an item you were offered or answered; the first action claims it (I7, I8, I9)."""
     with open_desk() as desk:
         actor = acting(desk, api_key)
         try:

@@ -1,18 +1,22 @@
-"""The inbox (rules I7, I8, S3): missed calls and texts waiting for one agent to follow up.
+"""The inbox (rules I7, I8, I9, S3): missed calls and texts waiting for one agent to follow up.
 
 An item belongs to the agents the inbound decision selected. Answered, it is the answering
-agent's alone (I7). Not answered (or a text, S3), it is visible to every selected agent and
-``unclaimed`` until one of them claims it with their first action; exactly one claim wins
-(I8), which the database settles.
+agent's alone (I7), and their first follow-up action claims it for them. Not answered (or a
+text, S3), it is visible to every selected agent and ``unclaimed`` until one of them claims it
+with their first action; exactly one claim wins (I8), which the database settles. The owner of
+a claimed item may still make its contact (I9) if the claim did not: an agent who called back
+then saves the caller. Any other second action (a repeated call or text back, a second contact)
+is 409 ``already_claimed`` telling them the item is already theirs: a retried claim never
+counts twice, and the claim keeps recording the first action (I8).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from numberdesk.domain.errors import Conflict, Forbidden, invalid_field
+from numberdesk.domain.errors import Conflict, Forbidden, Problem, invalid_field
 
 
 class ItemStatus(StrEnum):
@@ -25,7 +29,7 @@ class ItemStatus(StrEnum):
 
 
 class ClaimAction(StrEnum):
-    """The first action of an agent on an unclaimed item (I8)."""
+    """A follow-up action on an item; the first one claims it (I8)."""
 
     CALL_BACK = "call_back"
     TEXT_BACK = "text_back"
@@ -63,24 +67,72 @@ def visible_to(item: InboxItem, agent_id: str) -> bool:
     return False
 
 
+CONTACT_ACTIONS = frozenset({ClaimAction.CREATE_CONTACT, ClaimAction.LINK_CONTACT})
+
+
 def check_claim(item: InboxItem, agent_id: str, action: ClaimAction, contact: str | None) -> None:
-    """Refuse a claim that can never succeed: not selected, not unclaimed, or a link without a
-    contact (I8). The race between selected agents is settled by the database."""
-    if agent_id not in item.selected:
-        raise Forbidden(
-            "not_selected",
-            "Only the agents this call or text was offered to can claim it (rule I8).",
-        )
-    if item.status is not ItemStatus.UNCLAIMED:
-        raise already_claimed(item)
+    """Refuse an action the agent may not record on the item as it stands (I7, I8, I9)."""
+    if not _may_act(item, agent_id, action):
+        raise claim_refused(item, agent_id)
     if action is ClaimAction.LINK_CONTACT and not contact:
         raise invalid_field("contact_external_id", "give the CRM id of the contact to link to")
 
 
-def already_claimed(item: InboxItem) -> Conflict:
-    """The 409 for every claim after the first (I8)."""
+def _may_act(item: InboxItem, agent_id: str, action: ClaimAction) -> bool:
+    """Selected agents if unclaimed; the owner if answered, or claimed and lacking its contact."""
+    if item.status is ItemStatus.UNCLAIMED:
+        return agent_id in item.selected
+    if item.owner_id != agent_id:
+        return False
+    if item.status is ItemStatus.ANSWERED:
+        return True
+    return item.status is ItemStatus.CLAIMED and action in CONTACT_ACTIONS and not item.contact_id
+
+
+def claimed(item: InboxItem, agent_id: str, action: ClaimAction, at: datetime) -> InboxItem:
+    """The item once the action is recorded: the agent's, claimed by its first action (I8)."""
+    if item.status is ItemStatus.CLAIMED:
+        return item
+    return replace(
+        item, status=ItemStatus.CLAIMED, owner_id=agent_id, claim_action=action, claimed_at=at
+    )
+
+
+def claim_refused(item: InboxItem, agent_id: str) -> Problem:
+    """Why the agent may not act on the item as it now stands, in their terms (I7, I8)."""
+    what = f"the {item.channel} from {item.caller}"
+    if item.owner_id == agent_id:
+        return _already_yours(item, what)
+    if agent_id not in item.selected:
+        return Forbidden(
+            "not_selected",
+            "Only the agents this call or text was offered to can claim it (rule I8).",
+        )
+    if item.status is ItemStatus.RINGING:
+        return Conflict(
+            "still_ringing",
+            f"{what.capitalize()} is still ringing: answer it, or claim it once it ends "
+            "unanswered (rule I7).",
+        )
+    if item.status is ItemStatus.ANSWERED:
+        return Conflict(
+            "already_claimed",
+            f"Another agent answered {what}; only they can follow it up (rule I7).",
+        )
     return Conflict(
         "already_claimed",
-        f"Another agent already followed up the {item.channel} from {item.caller} (rule I8); "
-        "it has left your inbox.",
+        f"Another agent already followed up {what} (rule I8); it has left your inbox.",
+    )
+
+
+def _already_yours(item: InboxItem, what: str) -> Conflict:
+    """The 409 for an owner whose action would add nothing to their claimed item (I8, I9)."""
+    if item.contact_id:
+        more = f"its contact ({item.contact_id}) is already made"
+    else:
+        more = "only create_contact or link_contact can still be recorded on it (rule I9)"
+    return Conflict(
+        "already_claimed",
+        f"You already claimed {what} with {item.claim_action} (rule I8); it stays yours, and "
+        f"{more}.",
     )

@@ -1,4 +1,8 @@
-"""The inbox (rules I7, I8, I9, S3): read it, and claim an item with the first action on it."""
+"""The inbox (rules I7, I8, I9, S3): read it, and act on an item (the first action claims it).
+
+Who may act, and what a second action gets, is the domain's (``domain.inbox``); here each
+action is one transaction whose conditional UPDATE settles every race.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,9 @@ from numberdesk.domain.ids import new_id
 from numberdesk.domain.inbox import (
     ClaimAction,
     InboxItem,
-    ItemStatus,
-    already_claimed,
     check_claim,
+    claim_refused,
+    claimed,
 )
 from numberdesk.domain.orgs import Actor
 from numberdesk.services.desk import Desk
@@ -40,28 +44,21 @@ def claim_item(
     action: ClaimAction,
     contact_external_id: str | None = None,
 ) -> InboxItem:
-    """Claim an unclaimed item with its first action; exactly one agent wins (I8). Creating or
-    linking a contact gives it the company number's source and tag (I9)."""
+    """Record an agent's action on an item: claims it if first (I7, I8); contacts get I9."""
     now = desk.now()
     with desk.store.transaction() as tx:
         item = inbox(tx).get(actor.org_id, item_id)
         if item is None:
             raise not_found("inbox_item", item_id)
         check_claim(item, actor.user_id, action, contact_external_id)
-        if not inbox(tx).claim(item, actor.user_id, action, now):
-            raise already_claimed(item)
+        after = claimed(item, actor.user_id, action, now)
+        if not inbox(tx).claim(item, after):
+            raise claim_refused(inbox(tx).get(actor.org_id, item_id) or item, actor.user_id)
         contact = _contact_for(tx, item, actor, action, contact_external_id, now)
-        claimed = replace(
-            item,
-            status=ItemStatus.CLAIMED,
-            owner_id=actor.user_id,
-            claim_action=action,
-            claimed_at=now,
-            contact_id=contact.id if contact else None,
-        )
         if contact is not None:
-            inbox(tx).save(claimed)
-    return claimed
+            after = replace(after, contact_id=contact.id)
+            inbox(tx).save(after)
+    return after
 
 
 def _contact_for(

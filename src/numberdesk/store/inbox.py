@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import insert, or_, select, update
 
-from numberdesk.domain.inbox import ClaimAction, InboxItem, ItemStatus
+from numberdesk.domain.inbox import InboxItem, ItemStatus
 from numberdesk.store import schema as s
 from numberdesk.store.records import dump, load
 from numberdesk.store.repo import Repo
@@ -56,23 +54,27 @@ class InboxRepo(Repo[InboxItem]):
         found = [load(InboxItem, row) for row in self.conn.execute(query)]
         return self._with_agents(org_id, found)
 
-    def claim(self, item: InboxItem, agent_id: str, action: ClaimAction, at: datetime) -> bool:
-        """Make the item the agent's if it is still unclaimed; False if another won (I8).
-
-        One conditional UPDATE: concurrent claims queue on the row, and only the first finds
-        it unclaimed, on PostgreSQL as on SQLite.
-        """
+    def claim(self, before: InboxItem, after: InboxItem) -> bool:
+        """Write the claim if the item is still as the agent found it; False if it moved (I8)."""
+        # One conditional UPDATE: concurrent claims queue on the row and only the first still
+        # finds it unclaimed (owner none) or, for the owner, answered or claimed without a
+        # contact (owner = the acting agent), on PostgreSQL as on SQLite.
         i = s.inbox_items.c
+        owner = i.owner_id.is_(None) if before.owner_id is None else i.owner_id == after.owner_id
         done = self.conn.execute(
             update(s.inbox_items)
             .where(
-                i.org_id == item.org_id,
-                i.id == item.id,
-                i.status == ItemStatus.UNCLAIMED,
-                i.owner_id.is_(None),
+                i.org_id == before.org_id,
+                i.id == before.id,
+                i.status == before.status,
+                owner,
+                i.contact_id.is_(None),
             )
             .values(
-                status=ItemStatus.CLAIMED, owner_id=agent_id, claim_action=action, claimed_at=at
+                status=after.status,
+                owner_id=after.owner_id,
+                claim_action=after.claim_action,
+                claimed_at=after.claimed_at,
             )
         )
         return done.rowcount == 1

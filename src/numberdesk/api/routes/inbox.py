@@ -38,7 +38,7 @@ class InboxOut(BaseModel):
 
 
 class ClaimIn(Body):
-    """The first action on an unclaimed item."""
+    """An action on an item: the first one claims it."""
 
     action: ClaimAction
     contact_external_id: str | None = Field(
@@ -64,9 +64,12 @@ def list_inbox(
     "/v1/inbox/{item_id}/claim",
     response_model=ItemOut,
     description=ANY_USER
-    + " Only an agent the item was offered to; 409 `already_claimed` when another was first.",
+    + " Your first action on an unclaimed item offered to you (403 `not_selected` otherwise),"
+    " or on a call you answered, claims it; 409 `already_claimed` when another agent answered"
+    " or claimed it first, or when it is already yours (then only a contact it lacks can still"
+    " be created or linked); 409 `still_ringing` before the call ends.",
 )
 def claim_item(item_id: str, body: ClaimIn, desk: DeskDep, actor: ActorDep) -> ItemOut:
-    """Claim an item with your first action on it; exactly one agent wins."""
+    """Act on an item: your first action claims it; exactly one agent wins."""
     claimed = inbox.claim_item(desk, actor, item_id, body.action, body.contact_external_id)
     return _out(claimed)
