@@ -156,16 +156,16 @@ def choose(
     """The callee's last caller ID if it is in the pool and eligible (sticky); else the first
     eligible number from the pool's turn onwards, and the pool key when its turn chose (O5)."""
     last = usage.last_shown_to_callee
-    if sticky and last in tier.pool.members:
-        number = snapshot.numbers[last]
-        if why_not(number, usage, cap, now) is None:
+    if sticky and last:
+        number = tier.pool.members.get(last)
+        if number is not None and why_not(number, usage, cap, now) is None:
             return number, None
-    ids = tier.pool.usable
+    pool = tier.pool.usable
     start = usage.turns.get(tier.key, 0)
-    for offset in range(len(ids)):
-        number = snapshot.numbers[ids[(start + offset) % len(ids)]]
+    for offset in range(len(pool)):
+        number = pool[(start + offset) % len(pool)]
         if why_not(number, usage, cap, now) is None:
-            return number, (tier.key if len(ids) > 1 else None)
+            return number, (tier.key if len(pool) > 1 else None)
     return None, None
 
 
@@ -219,8 +219,8 @@ def _refusals(
     """Why no number of these tiers could be shown: the first few, then how many more."""
     reasons: dict[str, None] = {}
     for tier in tiers:
-        for number_id in tier.pool.usable + tier.pool.unusable:
-            refused = why_not(snapshot.numbers[number_id], usage, cap, now)
+        for number in tier.pool.usable + tier.pool.unusable:
+            refused = why_not(number, usage, cap, now)
             if refused:
                 reasons[refused] = None
     named = list(reasons)[:MOST_REASONS]
@@ -231,7 +231,7 @@ def _refusals(
 def _local_tiers(snapshot: Snapshot, call: Call) -> list[Tier]:
     """Longest area-code match first; in each: the agent's caller ID, the campaign's, the org's."""
     callee, campaign = call.callee, call.campaign
-    agent_id = snapshot.by_e164.get(call.agent.caller_id or "")
+    agent_number = snapshot.numbers.get(snapshot.by_e164.get(call.agent.caller_id or "", ""))
     mine = snapshot.campaign_pools(campaign).by_area_code if campaign else {}
     tiers: list[Tier] = []
     for length in range(min(len(callee.national), 6), 0, -1):
@@ -240,8 +240,8 @@ def _local_tiers(snapshot: Snapshot, call: Call) -> list[Tier]:
         if not org_pool:
             continue
         code = key[1]
-        if agent_id and (agent_id in org_pool.members or agent_id in org_pool.unusable):
-            tiers.append(_one(f"the agent's caller ID covers area code {code}", agent_id))
+        if agent_number and key == (agent_number.country, code) and code in agent_number.area_codes:
+            tiers.append(_one(f"the agent's caller ID covers area code {code}", agent_number))
         if campaign:
             tiers.append(
                 Tier(
@@ -297,12 +297,13 @@ def _tiers(step: Step, snapshot: Snapshot, call: Call) -> list[Tier]:
             snapshot.by_e164.get(snapshot.default_caller_id or ""),
         ),
     }[step]
-    return [_one(label, number_id)] if number_id and number_id in snapshot.numbers else []
+    number = snapshot.numbers.get(number_id or "")
+    return [_one(label, number)] if number else []
 
 
-def _one(label: str, number_id: str) -> Tier:
+def _one(label: str, number: Candidate) -> Tier:
     """A tier of one number (the agent's caller ID, personal, company, the org default)."""
-    return Tier(label, Pool((number_id,)), f"one:{number_id}")
+    return Tier(label, Pool((number,)), f"one:{number.id}")
 
 
 def _nothing_for(step: Step, call: Call) -> str:

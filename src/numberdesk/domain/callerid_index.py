@@ -47,15 +47,16 @@ class AgentCard:
 
 @dataclass(frozen=True)
 class Pool:
-    """The numbers of one tier: ``usable`` take turns in this order; ``unusable`` never can."""
+    """The numbers of one tier: ``usable`` take turns in this order; ``unusable`` never can.
+    They are held as values, so the call path reads them without a look-up by id."""
 
-    usable: tuple[str, ...] = ()
-    unusable: tuple[str, ...] = ()
+    usable: tuple[Candidate, ...] = ()
+    unusable: tuple[Candidate, ...] = ()
 
     @cached_property
-    def members(self) -> frozenset[str]:
-        """The usable ids as a set (is the callee's last caller ID one of them?)."""
-        return frozenset(self.usable)
+    def members(self) -> dict[str, Candidate]:
+        """The usable numbers by id (is the callee's last caller ID one of them?)."""
+        return {c.id: c for c in self.usable}
 
     def __bool__(self) -> bool:
         return bool(self.usable or self.unusable)
@@ -110,12 +111,12 @@ def pools_by(
     candidates: Iterable[Candidate], keys: Callable[[Candidate], Iterable[K]]
 ) -> dict[K, Pool]:
     """Group candidates into a pool under each of their keys, in id order."""
-    usable: dict[K, list[str]] = {}
-    unusable: dict[K, list[str]] = {}
+    usable: dict[K, list[Candidate]] = {}
+    unusable: dict[K, list[Candidate]] = {}
     for c in sorted(candidates, key=lambda c: c.id):
         for key in keys(c):
             usable.setdefault(key, [])
-            (unusable.setdefault(key, []) if c.unusable else usable[key]).append(c.id)
+            (unusable.setdefault(key, []) if c.unusable else usable[key]).append(c)
     return {key: Pool(tuple(ids), tuple(unusable.get(key, ()))) for key, ids in usable.items()}
 
 
