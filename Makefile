@@ -34,8 +34,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
 
-bench: $(STAMP)  ## Outbound caller-ID decisions at 1k-1M numbers on PostgreSQL (long; see bench/README.md).
+bench: $(STAMP)  ## Outbound, then inbound, decisions at 1k-1M numbers on PostgreSQL (long; see bench/README.md).
 	$(BIN)/python bench/decisions.py
+	$(BIN)/python bench/inbound.py
 
 lock:  ## Re-pin requirements.lock from pyproject.toml (needs uv in the venv).
 	$(BIN)/pip install --quiet uv

@@ -1,9 +1,10 @@
-"""The numberdesk API plus two benchmark routes, served by ``uvicorn bench.app:make --factory``.
+"""The numberdesk API plus benchmark routes, served by ``uvicorn bench.app:make --factory``.
 
 ``POST /bench/stub`` reads the same body as ``POST /v1/decisions/outbound`` and answers the
 same shape, but with a constant answer: no auth, no database, no decision. What it sustains
-is the framework's ceiling on this machine. ``GET /bench/state`` tells which worker process
-answered and which orgs' caller-ID indexes it has built, so the benchmark can warm both up.
+is the framework's ceiling on this machine. ``POST /bench/stub-inbound`` does the same for
+``POST /v1/decisions/inbound``. ``GET /bench/state`` tells which worker process answered and
+which orgs' caller-ID and inbound indexes it has built, so the benchmarks can warm both up.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from fastapi import FastAPI
 
 from numberdesk.api.app import create_app
 from numberdesk.api.routes.callerid import OutboundIn, OutboundOut, TraceOut
+from numberdesk.api.routes.inbound import InboundIn, InboundOut, TargetOut
+from numberdesk.api.routes.inbound import TraceOut as InboundTraceOut
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
 from numberdesk.services.callerid import Indexed
+from numberdesk.services.inbound_index import InboundIndex
 
 STUB_E164 = "+12125550123"
+STUB_AGENT = "usr_stub"
 
 
 def make() -> FastAPI:
@@ -45,14 +50,49 @@ def make() -> FastAPI:
             ],
         )
 
+    @app.post(
+        "/bench/stub-inbound",
+        response_model=InboundOut,
+        response_model_exclude_unset=True,
+        tags=["bench"],
+    )
+    def stub_inbound(body: InboundIn) -> InboundOut:  # a sync route, run like the real one
+        """A constant answer of the inbound decision's shape (an available agent rings):
+        the framework's cost alone."""
+        return InboundOut(
+            call_id=body.call_id or "call_stub",
+            action="ring",
+            targets=[TargetOut(type="agent", agent_id=STUB_AGENT, uri="sip:stub@pbx.invalid")],
+            reason="agent_available",
+            trace=[
+                InboundTraceOut(
+                    step="number", result="passed", reason=f"{STUB_E164} is ours and active"
+                ),
+                InboundTraceOut(
+                    step="route", result="chosen", reason=f"agent route to {STUB_AGENT} (rule I2)"
+                ),
+                InboundTraceOut(
+                    step="agent",
+                    result="chosen",
+                    reason=f"{STUB_AGENT} is available: ring sip:stub@pbx.invalid (rule I3)",
+                ),
+            ],
+        )
+
     @app.get("/bench/state", tags=["bench"])
     def state() -> dict[str, object]:
-        """This worker's pid and the config version of each org index it holds."""
+        """This worker's pid and the config version of each org index it holds: caller ID
+        (``indexed``) and inbound routing (``inbound``)."""
         indexed = {
             org_id: entry.version
             for org_id, entry in desk.snapshots.items()
             if isinstance(entry, Indexed)
         }
-        return {"pid": os.getpid(), "indexed": indexed}
+        inbound = {
+            key.removeprefix("inbound:"): entry.version
+            for key, entry in desk.snapshots.items()
+            if isinstance(entry, InboundIndex)
+        }
+        return {"pid": os.getpid(), "indexed": indexed, "inbound": inbound}
 
     return app

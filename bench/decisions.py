@@ -65,8 +65,19 @@ from numberdesk.store.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "numberdesk_bench"
 PORT = 8765
+QUIET_WAIT = 180.0  # at most seconds to wait for the machine to be quiet before measuring
 TIMEZONE = "America/New_York"
 SEED = 20240601
+
+
+def configure(*, database: str, port: int, quiet_wait: float | None = None) -> None:
+    """Point the helpers at another database and port, so another benchmark reusing them
+    (``bench/inbound.py``) can run beside this one; ``quiet_wait`` bounds ``wait_quiet``."""
+    global DATABASE, PORT, QUIET_WAIT
+    DATABASE, PORT = database, port
+    if quiet_wait is not None:
+        QUIET_WAIT = quiet_wait
+
 
 # --- The org's geography -------------------------------------------------------------------
 
@@ -785,9 +796,11 @@ class OtherLoad:
         return max(0.0, (busy - mine) / TICKS / elapsed) if elapsed > 0 else 0.0
 
 
-def wait_quiet(most: float = 180, below: float = 0.15) -> None:
-    """Wait (at most ``most`` s) for a 2 s window in which other processes use < ``below``
-    cores, so their load disturbs the figures less; say so if it never came."""
+def wait_quiet(most: float | None = None, below: float = 0.15) -> None:
+    """Wait (at most ``most`` s, default ``QUIET_WAIT``) for a 2 s window in which other
+    processes use < ``below`` cores, so their load disturbs the figures less; say so if it
+    never came."""
+    most = QUIET_WAIT if most is None else most
     started = time.perf_counter()
     while True:
         watch = OtherLoad()
@@ -811,14 +824,16 @@ def _post(conn: http.client.HTTPConnection, path: str, body: bytes, key: str) ->
     return response.status
 
 
-def _state() -> tuple[int, dict[str, int]]:
+def _state(index: str = "indexed") -> tuple[int, dict[str, int]]:
+    """The answering worker's pid and its indexes' versions by org (``indexed``: caller ID,
+    ``inbound``: inbound routing)."""
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
     try:
         conn.request("GET", "/bench/state")
         payload = json.loads(conn.getresponse().read())
     finally:
         conn.close()
-    return int(payload["pid"]), {str(k): int(v) for k, v in payload["indexed"].items()}
+    return int(payload["pid"]), {str(k): int(v) for k, v in payload[index].items()}
 
 
 def start_server(database_url: str) -> subprocess.Popen[bytes]:
@@ -860,20 +875,28 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def warm_up(org: OrgData, bodies: list[bytes], version: int, workers: int = 2) -> float:
+def warm_up(
+    org: OrgData,
+    bodies: list[bytes],
+    version: int,
+    workers: int = 2,
+    path: str = "/v1/decisions/outbound",
+    index: str = "indexed",
+) -> float:
     """Build the index in every worker, then settle: one decision at a time on a new
     connection each (so a worker builds its index once, not once per concurrent request)
-    until every worker reports the org's index at ``version``; then 3 s on 8 connections."""
+    until every worker reports the org's index (``index`` of ``/bench/state``) at
+    ``version``; then 3 s on 8 connections. Decisions are posted to ``path``."""
     rng = random.Random(f"{SEED}:warm-up")
     codes: Counter[int] = Counter()
     started = time.perf_counter()
     ready: dict[int, int] = {}
     while len([p for p, v in ready.items() if v == version]) < workers:
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=3600)
-        codes[_post(conn, "/v1/decisions/outbound", rng.choice(bodies), org.api_key)] += 1
+        codes[_post(conn, path, rng.choice(bodies), org.api_key)] += 1
         conn.close()
         with contextlib.suppress(OSError, ValueError, KeyError):
-            pid, indexed = _state()
+            pid, indexed = _state(index)
             ready[pid] = indexed.get(org.org_id, -1)
         if time.perf_counter() - started > 3600:
             raise RuntimeError(f"the workers did not build their index in an hour: {ready}")
@@ -890,7 +913,7 @@ def warm_up(org: OrgData, bodies: list[bytes], version: int, workers: int = 2) -
                 if stop.is_set():
                     break
                 began = time.perf_counter()
-                codes[_post(conn, "/v1/decisions/outbound", pick.choice(bodies), org.api_key)] += 1
+                codes[_post(conn, path, pick.choice(bodies), org.api_key)] += 1
                 latencies.append(time.perf_counter() - began)
             conn.close()
 
@@ -921,8 +944,14 @@ def _seconds(value: str) -> float:
     return float(found[1]) * _UNITS[found[2]]
 
 
-def run_wrk(path: str, seconds: int, connections: int, env: dict[str, str]) -> Wrk:
-    """wrk -t2 -c<connections> with bench/outbound.lua against ``path``."""
+def run_wrk(
+    path: str,
+    seconds: int,
+    connections: int,
+    env: dict[str, str],
+    script: str = "bench/outbound.lua",
+) -> Wrk:
+    """wrk -t2 -c<connections> with the wrk ``script`` against ``path``."""
     threads = min(2, connections)
     command = [
         "wrk",
@@ -933,7 +962,7 @@ def run_wrk(path: str, seconds: int, connections: int, env: dict[str, str]) -> W
         "--timeout",
         "60s",
     ]
-    command += ["-s", "bench/outbound.lua", f"http://127.0.0.1:{PORT}", "--", path]
+    command += ["-s", script, f"http://127.0.0.1:{PORT}", "--", path]
     wait_quiet()
     watch = OtherLoad()
     out = subprocess.run(
@@ -1006,14 +1035,15 @@ def area_summary(counts: list[int]) -> str:
     )
 
 
-def run_size(
+def build_org(
     size: int,
     calls: int,
     args: argparse.Namespace,
     areas: list[Area],
     uncovered: dict[str, list[Area]],
-) -> Result:
-    """Load one org of ``size`` numbers and measure its decisions."""
+) -> tuple[OrgData, str, int, float]:
+    """A fresh database ``DATABASE`` with one org of ``size`` numbers, bulk-loaded: the org,
+    the database's URL, the org's config version, and the seconds the load took."""
     print(f"\n=== {size:,} numbers, {calls:,} recorded calls ===", flush=True)
     base = make_url(normalise_url(args.postgres_url))
     admin_url = base.set(drivername="postgresql", database="postgres").render_as_string(False)
@@ -1040,7 +1070,18 @@ def run_size(
     engine.dispose()
     load_seconds = time.perf_counter() - started
     print(f"  load: {load_seconds:.1f} s in all", flush=True)
+    return org, url, version, load_seconds
 
+
+def run_size(
+    size: int,
+    calls: int,
+    args: argparse.Namespace,
+    areas: list[Area],
+    uncovered: dict[str, list[Area]],
+) -> Result:
+    """Load one org of ``size`` numbers and measure its decisions."""
+    org, url, version, load_seconds = build_org(size, calls, args, areas, uncovered)
     upgrade(url)  # the tree may have gained a migration meanwhile
     desk = build_desk(Settings(database_url=url))
     actor = Actor(org.org_id, org.owner_id, Role.OWNER)
@@ -1083,7 +1124,7 @@ def run_size(
     return Result(
         size,
         calls,
-        area_summary(counts),
+        area_summary(org.counts),
         pool_seen,
         load_seconds,
         index_seconds,
@@ -1099,6 +1140,17 @@ def run_size(
 
 def print_summary(results: list[Result]) -> None:
     """One table, then the goals."""
+    print_table(results)
+    print()
+    for r in results:
+        print(
+            f"  {r.size:>9,}: {r.area_stats}; a decision's pool {r.pool_seen:.0f} numbers on average"
+        )
+    print_goals(results)
+
+
+def print_table(results: list[Result]) -> None:
+    """The figures of every size, one row each (markdown)."""
     head = (
         "| numbers | calls | load s | index s | pure p50 us | pure p99 us | pure dec/s "
         "| svc p50 ms | svc p99 ms | HTTP dec/s | HTTP p50 ms | HTTP p99 ms | stub dec/s "
@@ -1120,11 +1172,10 @@ def print_summary(results: list[Result]) -> None:
             f"{r.pure.p50 * 1e6:.1f} | {r.pure.p99 * 1e6:.1f} | {r.pure.per_second:,.0f} | "
             f"{r.service.p50 * 1e3:.2f} | {r.service.p99 * 1e3:.2f} | {http_cells} | {max(others):.2f} |"
         )
-    print()
-    for r in results:
-        print(
-            f"  {r.size:>9,}: {r.area_stats}; a decision's pool {r.pool_seen:.0f} numbers on average"
-        )
+
+
+def print_goals(results: list[Result]) -> None:
+    """The goals, met or not: in-process p99 and p50 growth, and HTTP at every size."""
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
