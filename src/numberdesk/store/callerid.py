@@ -14,13 +14,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 from numberdesk.store import schema as s
+from numberdesk.store.db import insert_or
 
 
 @dataclass(frozen=True)
@@ -115,11 +114,6 @@ class CallerIdRepo:
         )
 
 
-def _upsert(dialect: str, table: Table) -> Any:
-    """The dialect's INSERT that can say ON CONFLICT."""
-    return (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
-
-
 def _calls_today() -> ColumnElement[int]:
     """A number's calls on the day bound as ``today`` (its row counts the day it was last used)."""
     u = s.number_usage.c
@@ -142,7 +136,7 @@ def _version_and_last_shown() -> Executable:
 
 @cache
 def _new_usage_rows(dialect: str) -> Executable:
-    return _upsert(dialect, s.number_usage).on_conflict_do_nothing(  # type: ignore[no-any-return]
+    return insert_or(dialect, s.number_usage).on_conflict_do_nothing(  # type: ignore[no-any-return]
         index_elements=["org_id", "number_id"]
     )
 
@@ -150,7 +144,9 @@ def _new_usage_rows(dialect: str) -> Executable:
 @cache
 def _take_turn(dialect: str) -> Executable:
     t = s.rotation_turns
-    statement = _upsert(dialect, t).values(org_id=bindparam("org"), pool=bindparam("pool"), turns=1)
+    statement = insert_or(dialect, t).values(
+        org_id=bindparam("org"), pool=bindparam("pool"), turns=1
+    )
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=["org_id", "pool"], set_={"turns": t.c.turns + 1}
     ).returning(t.c.turns)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
 
@@ -15,6 +17,12 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def insert_or(dialect: str, table: Table) -> Any:
+    """An INSERT into ``table`` that can say ON CONFLICT (DO NOTHING / DO UPDATE), in the
+    dialect's own words (``conn.dialect.name``: ``sqlite`` or ``postgresql``)."""
+    return (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

@@ -7,14 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from numberdesk.domain.calls import CallRecord
 from numberdesk.domain.contacts import TimelineEntry
 from numberdesk.domain.inbound_types import Contact
 from numberdesk.domain.users import Presence
 from numberdesk.store import schema as s
+from numberdesk.store.db import insert_or
 from numberdesk.store.records import dump
 
 LAST_CALLERS = 5
@@ -111,9 +110,8 @@ class InboundRepo:
 
     def record(self, call: CallRecord) -> bool:
         """Record the decision (I12); False, and nothing written, when the call id is taken."""
-        dialect_insert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
         statement = (
-            dialect_insert(s.inbound_calls)
+            insert_or(self.conn.dialect.name, s.inbound_calls)
             .values(dump(call, s.inbound_calls))
             .on_conflict_do_nothing(index_elements=["org_id", "id"])
             .returning(s.inbound_calls.c.id)

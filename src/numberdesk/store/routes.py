@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from numberdesk.domain.numbers import Number
 from numberdesk.domain.routes import KnownTargets
 from numberdesk.store import schema as s
+from numberdesk.store.db import insert_or
 from numberdesk.store.records import load
 from numberdesk.store.uow import Transaction
 
@@ -86,8 +85,7 @@ class RouteRepo:
             "settings": company.settings,
             "updated_at": company.updated_at,
         }
-        dialect_insert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
-        statement = dialect_insert(s.company_numbers).values(values)
+        statement = insert_or(self.conn.dialect.name, s.company_numbers).values(values)
         statement = statement.on_conflict_do_update(
             index_elements=["org_id", "number_id"],
             set_={"settings": company.settings, "updated_at": company.updated_at},
