@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from numberdesk.domain.errors import FieldError, Invalid, invalid_field
+from numberdesk.domain.errors import Invalid, invalid_field
 from numberdesk.domain.inbound_types import Channel, DialledNumber, TraceEntry
 from numberdesk.domain.numbers import CAPABILITIES, Capability, Status
-from numberdesk.domain.phones import parse_phone
+from numberdesk.domain.phones import e164_of
 from numberdesk.domain.routes import RouteType
 
 MAX_CALL_ID = 64
@@ -38,11 +38,7 @@ def read_call_id(value: str | None) -> str | None:
 def read_to(to: str, country: str) -> str:
     """Our number that was dialled, in E.164, read with the org's country (N1); refused on
     field ``to`` when it is not a phone number."""
-    try:
-        return parse_phone(to, country, field="to").e164
-    except Invalid as problem:
-        errors = problem.errors or [FieldError("to", problem.detail)]
-        raise Invalid(problem.code, problem.detail, errors=errors) from None
+    return e164_of(to, country, field="to")
 
 
 def read_caller(raw: str | None, country: str) -> str | None:
@@ -51,7 +47,7 @@ def read_caller(raw: str | None, country: str) -> str | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return parse_phone(raw, country, field="from").e164
+        return e164_of(raw, country, field="from")
     except Invalid:
         return None
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 import phonenumbers
 from phonenumbers import PhoneNumberType as T
 
-from numberdesk.domain.errors import Invalid, invalid_field
+from numberdesk.domain.errors import invalid_field
 
 
 class LineType(StrEnum):
@@ -81,21 +81,35 @@ def describe(number: phonenumbers.PhoneNumber) -> PhoneNumber:
 
 def parse_phone(raw: str, default_country: str, *, field: str = "number") -> PhoneNumber:
     """Read a number typed nationally (with the org's country) or internationally; refuse invalid ones."""
+    return describe(_valid(raw, default_country, field))
+
+
+def e164_of(raw: str, default_country: str, *, field: str = "number") -> str:
+    """The E.164 form of a valid number, refused like ``parse_phone`` but without classifying
+    its line type and area code (the inbound call path needs only the form)."""
+    number = _valid(raw, default_country, field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _valid(raw: str, default_country: str, field: str) -> phonenumbers.PhoneNumber:
+    """Parse with libphonenumber and check the number is valid; refuse it on ``field``."""
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         raise invalid_field(field, "is empty; give a phone number such as +12125550123")
     try:
         number = phonenumbers.parse(text, default_country)
     except phonenumbers.NumberParseException as exc:
-        raise Invalid(
-            "invalid_phone_number",
-            f"{field}: {raw!r} is not a phone number ({exc._msg}); use E.164 like +12125550123 "
+        raise invalid_field(
+            field,
+            f"{raw!r} is not a phone number ({exc._msg}); use E.164 like +12125550123 "
             f"or a national number of {default_country}",
+            code="invalid_phone_number",
         ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise Invalid(
-            "invalid_phone_number",
-            f"{field}: {raw!r} is not a valid number in any numbering plan we know; check the "
+        raise invalid_field(
+            field,
+            f"{raw!r} is not a valid number in any numbering plan we know; check the "
             f"digits (national input is read as {default_country})",
+            code="invalid_phone_number",
         )
-    return describe(number)
+    return number
