@@ -101,10 +101,13 @@ class Route:
                 out["fallback"] = self.fallback.to_json()
         return out
 
+    def chain(self) -> tuple[Route, ...]:
+        """This route, then its fallback, then the fallback's, and so on."""
+        return (self, *(self.fallback.chain() if self.fallback else ()))
+
     def agent_ids(self) -> tuple[str, ...]:
         """Every agent this route names, its fallbacks' included (to clean up a deleted user)."""
-        own = (self.agent_id,) if self.agent_id else ()
-        return own + (self.fallback.agent_ids() if self.fallback else ())
+        return tuple(r.agent_id for r in self.chain() if r.agent_id)
 
 
 NOT_ASSIGNED = Route(RouteType.NOT_ASSIGNED)

@@ -40,7 +40,7 @@ from numberdesk.domain.inbound_input import (
 )
 from numberdesk.domain.inbox import InboxItem, ItemStatus
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.domain.routes import Route, RouteType, Scope
+from numberdesk.domain.routes import RouteType, Scope
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import InboundIndex, current_index
 from numberdesk.services.inbox import open_item
@@ -82,13 +82,13 @@ def decide_inbound(
         call = InboundCall(read_to(to, index.country), read_caller(caller, index.country), kind)
         number = index.numbers.get(call.to)
         snapshot = _snapshot(repo, index, org_id, number, call, now)
-        limited = number is not None and counts_against_limit(number, kind)
-        if number is not None and limited:
+        limited = number if number and counts_against_limit(number, kind) else None
+        if limited is not None:
             if not dry_run:
-                repo.lock_number(org_id, number.id)
-            live, expired = repo.live_calls(org_id, number.id, now)
+                repo.lock_number(org_id, limited.id)
+            live, expired = repo.live_calls(org_id, limited.id, now)
             if expired and not dry_run:
-                repo.forget_expired(org_id, number.id, now)
+                repo.forget_expired(org_id, limited.id, now)
             snapshot = replace(snapshot, active_calls=live)
         decision = decide(snapshot, call)
         if call.caller is None:
@@ -97,16 +97,6 @@ def decide_inbound(
             return InboundAnswer(call_id, decision)
         item_id = _record(desk, tx, repo, org_id, call_id, number, call, decision, limited, now)
     return InboundAnswer(call_id, decision, item_id)
-
-
-def _chain(route: Route) -> list[Route]:
-    """The route and its fallbacks."""
-    routes: list[Route] = []
-    at: Route | None = route
-    while at is not None:
-        routes.append(at)
-        at = at.fallback
-    return routes
 
 
 def _snapshot(
@@ -122,7 +112,7 @@ def _snapshot(
     base = Snapshot(number, local, queues=index.queues, destinations=index.destinations)
     if number is None or not looks_past_number(number, call.channel):
         return base
-    routes, caller = _chain(number.route), call.caller
+    routes, caller = number.route.chain(), call.caller
     on_number: tuple[str, ...] = ()
     on_any: tuple[str, ...] = ()
     scopes = {r.scope for r in routes if r.type is RouteType.LAST_CALLER}
@@ -156,11 +146,11 @@ def _record(
     number: DialledNumber | None,
     call: InboundCall,
     decision: Decision,
-    limited: bool,
+    limited: DialledNumber | None,
     now: datetime,
 ) -> str | None:
-    """Record the call (I12), count an admitted one against the limit (I10), open the inbox
-    item of an unknown caller (I7, S3) and write a known caller's timeline (I4)."""
+    """Record the call (I12), count an admitted one against ``limited``'s call limit (I10),
+    open the inbox item of an unknown caller (I7, S3) and write a known caller's timeline (I4)."""
     record = CallRecord(
         org_id=org_id,
         id=call_id,
@@ -181,9 +171,9 @@ def _record(
             f"Call {call_id!r} was decided before; give each call its own call_id, or leave it "
             "out and one is made up.",
         )
-    if number is not None and limited and decision.action not in NOBODY_CAN_ANSWER:
+    if limited is not None and decision.action not in NOBODY_CAN_ANSWER:
         expires = now + timedelta(minutes=desk.settings.max_call_minutes)
-        repo.admit(org_id, number.id, call_id, expires)
+        repo.admit(org_id, limited.id, call_id, expires)
     if decision.timeline is not None:
         what = "inbound_text" if call.channel is Channel.SMS else "inbound_call"
         text = decision.timeline.text[:500]

@@ -102,9 +102,7 @@ def _require_external(tx: Transaction, org_id: str, route: Route, where: str) ->
 
 def _forwards(route: Route, where: str) -> Iterator[tuple[str, str]]:
     """Every ``forward_to`` of the route and its fallbacks, with its field name."""
-    at: Route | None = route
     prefix = f"{where}." if where else ""
-    while at is not None:
+    for depth, at in enumerate(route.chain()):
         if at.forward_to:
-            yield f"{prefix}forward_to", at.forward_to
-        at, prefix = at.fallback, f"{prefix}fallback."
+            yield f"{prefix}{'fallback.' * depth}forward_to", at.forward_to
