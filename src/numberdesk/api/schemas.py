@@ -22,6 +22,15 @@ class ListOf(BaseModel, Generic[T]):
     next: str | None = None
 
 
+class TraceOut(BaseModel):
+    """One step of a decision's trace: what was tried, how it came out (chosen, skipped,
+    no_match; inbound also passed and refused), and why."""
+
+    step: str
+    result: str
+    reason: str
+
+
 MANAGER = "Role: owner or admin."
 ANY_USER = "Role: any user of the organisation (owner, admin or agent)."
 PLATFORM = "Auth: the platform's NUMBERDESK_ADMIN_TOKEN."

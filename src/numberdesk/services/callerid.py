@@ -3,9 +3,10 @@
 Each process keeps, per org, an in-memory ``Snapshot`` (numbers by area code and region,
 campaigns, agent cards) and rebuilds it when the org's ``config_version`` moves; every
 audited configuration change moves it (``services/audit.record``), so several API processes
-stay correct. A decision then costs three round trips in one transaction: the version and
-the callee's last caller ID (one query), the usage rows of the chosen pool (read and locked),
-and one write that counts the call and records the attempt. Nothing is queried per
+stay correct. A decision then costs at most three statements, each committing by itself on
+PostgreSQL (``Store.call_path``): the version and the callee's last caller ID (one query);
+when a pool of several numbers chooses, its turn (one upsert, O5); and one write that counts
+the call under its daily cap and records the attempt (O6, O7). Nothing is queried per
 candidate, and nothing is batched, so a crash loses no decision that was answered.
 """
 
@@ -94,7 +95,7 @@ def decide_outbound(
         call_id = call_id or new_id("call")
         attempt = None
         if not dry_run:
-            attempt = Attempt(actor.org_id, call_id, now, agent_id, campaign_id, callee.e164, "")
+            attempt = Attempt(actor.org_id, call_id, now, agent_id, campaign_id, callee.e164)
         number, step, trace = _take(
             repo, snapshot, call, actor.org_id, attempt, last_shown, day, now
         )
@@ -172,10 +173,10 @@ def _take(
             take = repo.peek_turn if attempt is None else repo.take_turn
             usage.turns[decision.turn] = take(org_id, decision.turn)
             continue
-        counted = attempt and replace(attempt, step=str(decision.step))
-        if counted is None or repo.count_call(counted, number.id, number.e164, day, cap):
-            return number, str(decision.step), decision.trace
-        usage.calls_today[number.id] = cap or 0
+        step = str(decision.step)
+        if attempt is None or repo.count_call(attempt, step, number.id, number.e164, day, cap):
+            return number, step, decision.trace
+        usage.calls_today[number.id] = cap or 0  # only a cap refuses a count
 
 
 def _day(now: datetime, timezone: ZoneInfo) -> str:

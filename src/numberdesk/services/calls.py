@@ -13,7 +13,6 @@ from datetime import datetime
 
 from numberdesk.domain.calls import (
     CallRecord,
-    CallStatus,
     EventType,
     already_answered,
     call_ended,
@@ -32,11 +31,6 @@ class CallView:
 
     call: CallRecord
     inbox_item_id: str | None
-
-    @property
-    def status(self) -> CallStatus:
-        """ringing, answered or ended."""
-        return self.call.status
 
 
 def report_event(

@@ -24,7 +24,7 @@ from numberdesk.store.db import insert_or
 
 @dataclass(frozen=True)
 class Attempt:
-    """An outbound attempt to record with the pick (O7)."""
+    """An outbound attempt to record with the pick (O7); its step is the decision's."""
 
     org_id: str
     call_id: str
@@ -32,7 +32,6 @@ class Attempt:
     agent_id: str
     campaign_id: str | None
     callee: str
-    step: str
 
 
 class CallerIdRepo:
@@ -70,7 +69,13 @@ class CallerIdRepo:
         return int(self.conn.execute(query).scalar() or 0)
 
     def count_call(
-        self, attempt: Attempt, number_id: str, caller_id: str, day: str, cap: int | None
+        self,
+        attempt: Attempt,
+        step: str,
+        number_id: str,
+        caller_id: str,
+        day: str,
+        cap: int | None,
     ) -> bool:
         """Count the call on the chosen number, if it is under its daily cap, and record the
         attempt (O6, O7); False (nothing written) when the cap was reached meanwhile. One
@@ -88,7 +93,7 @@ class CallerIdRepo:
             "campaign": attempt.campaign_id,
             "caller_id": caller_id,
             "callee": attempt.callee,
-            "step": attempt.step,
+            "step": step,
         }
         if self.dialect == "postgresql":
             recorded = self.conn.execute(_count_and_record(), values).first()
@@ -97,7 +102,7 @@ class CallerIdRepo:
             if recorded is not None:
                 self.conn.execute(_record(), values)
         if recorded is None and self._first_usage_row(attempt.org_id, number_id, day):
-            return self.count_call(attempt, number_id, caller_id, day, cap)
+            return self.count_call(attempt, step, number_id, caller_id, day, cap)
         return recorded is not None
 
     def _first_usage_row(self, org_id: str, number_id: str, day: str) -> bool:
@@ -168,7 +173,17 @@ def _count() -> Any:
     )
 
 
-_COLUMNS = ["org_id", "id", "at", "agent_id", "campaign_id", "number_id", "caller_id", "callee"]
+_COLUMNS = [
+    "org_id",
+    "id",
+    "at",
+    "agent_id",
+    "campaign_id",
+    "number_id",
+    "caller_id",
+    "callee",
+    "step",
+]
 
 
 def _attempt_row() -> Any:
@@ -188,12 +203,12 @@ def _attempt_row() -> Any:
 
 @cache
 def _record() -> Executable:
-    return insert(s.outbound_calls).from_select([*_COLUMNS, "step"], _attempt_row())
+    return insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row())
 
 
 @cache
 def _count_and_record() -> Executable:
     counted = _count().cte("counted")
     row = _attempt_row().select_from(counted)
-    record = insert(s.outbound_calls).from_select([*_COLUMNS, "step"], row)
+    record = insert(s.outbound_calls).from_select(_COLUMNS, row)
     return record.add_cte(counted).returning(s.outbound_calls.c.id)

@@ -123,30 +123,25 @@ class Store:
         the one that stores an Idempotency-Key's answer). An exception that leaves an inner
         block must also leave the outer one, or the inner block's writes are kept.
         """
-        ambient = _ambient.get()
-        if ambient is not None and ambient[0] is self:
-            yield ambient[1]
-            return
-        with self.engine.begin() as conn:
-            tx = Transaction(conn)
-            token = _ambient.set((self, tx))
-            try:
-                yield tx
-            finally:
-                _ambient.reset(token)
+        yield from self._unit(autocommit=False)
 
     @contextmanager
     def call_path(self) -> Iterator[Transaction]:
         """A unit of work for a decision on the call path, whose every write is one statement:
         on PostgreSQL each statement commits by itself (no BEGIN and COMMIT round trips); on
         SQLite, an ordinary transaction. Joins an ambient transaction like ``transaction``."""
+        yield from self._unit(autocommit=self.engine.dialect.name == "postgresql")
+
+    def _unit(self, *, autocommit: bool) -> Iterator[Transaction]:
+        """The ambient unit of work of this store, or a new one made ambient while it lasts."""
         ambient = _ambient.get()
-        if (ambient is not None and ambient[0] is self) or self.engine.dialect.name != "postgresql":
-            with self.transaction() as tx:
-                yield tx
+        if ambient is not None and ambient[0] is self:
+            yield ambient[1]
             return
-        with self.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
+        opened = self.engine.connect() if autocommit else self.engine.begin()
+        with opened as conn:
+            if autocommit:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
             tx = Transaction(conn)
             token = _ambient.set((self, tx))
             try:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from numberdesk.api.deps import ActorDep, DeskDep
-from numberdesk.api.schemas import Body
+from numberdesk.api.schemas import Body, TraceOut
 from numberdesk.services import callerid
 
 router = APIRouter(tags=["decisions"])
@@ -30,14 +30,6 @@ class OutboundIn(Body):
     call_id: str | None = Field(
         None, max_length=64, description="The PBX's call id; made up when absent."
     )
-
-
-class TraceOut(BaseModel):
-    """One step of the policy: chosen, skipped (with why) or no_match."""
-
-    step: str
-    result: str
-    reason: str
 
 
 class OutboundOut(BaseModel):

@@ -48,7 +48,7 @@ def report_event(call_id: str, body: EventIn, desk: DeskDep, actor: ActorDep) ->
     call = view.call
     return CallOut(
         call_id=call.id,
-        status=view.status.value,
+        status=call.status.value,
         answered_by=call.answered_by,
         answered_at=call.answered_at,
         ended_at=call.ended_at,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from numberdesk.api.deps import ActorDep, DeskDep
-from numberdesk.api.schemas import Body
+from numberdesk.api.schemas import Body, TraceOut
 from numberdesk.domain.inbound import Channel
 from numberdesk.services import inbound
 
@@ -56,14 +56,6 @@ class TargetOut(BaseModel):
     greeting_url: str | None = None
     queue_id: str | None = None
     destination_id: str | None = None
-
-
-class TraceOut(BaseModel):
-    """One step: passed, chosen, skipped, no_match or refused, and why."""
-
-    step: str
-    result: str
-    reason: str
 
 
 class InboundOut(BaseModel):

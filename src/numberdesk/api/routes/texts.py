@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from numberdesk.api.deps import ActorDep, DeskDep
-from numberdesk.api.schemas import Body
+from numberdesk.api.schemas import Body, TraceOut
 from numberdesk.services import texts
 
 router = APIRouter(tags=["decisions"])
@@ -37,14 +37,6 @@ class TextIn(Body):
         description="Manual only: the number to send from; national input is read with the "
         "org's country.",
     )
-
-
-class TraceOut(BaseModel):
-    """One step tried: chosen, skipped (with why) or no_match."""
-
-    step: str
-    result: str
-    reason: str
 
 
 class TextOut(BaseModel):
