@@ -83,7 +83,7 @@ def decide(snapshot: Snapshot, call: InboundCall) -> Decision:
     admitted = _admit(walk)
     if isinstance(admitted, Decision):
         return admitted
-    if admitted.forward_to and not walk.text:
+    if forwards_every_call(admitted, call.channel):
         why = f"{admitted.e164} forwards every call to {admitted.forward_to} (rule N11)"
         walk.note("forwarding", "chosen", why)
         target = Target(TargetType.NUMBER, number=admitted.forward_to)
@@ -93,23 +93,39 @@ def decide(snapshot: Snapshot, call: InboundCall) -> Decision:
 
 def _admit(walk: _Walk) -> DialledNumber | Decision:
     """Ours, active, not masked, and able to receive this channel (I1, N2, N3)."""
-    number, text = walk.snap.number, walk.text
+    number = walk.snap.number
     if number is None:
         why = f"{walk.call.to} is not one of our numbers (rule I1)"
         return _refuse(walk, "number", why, Reason.NOT_OUR_NUMBER)
+    refused = refusal(number, walk.call.channel)
+    if refused is not None:
+        return _refuse(walk, "number", *refused)
+    walk.note("number", "passed", f"{number.e164} is ours and active")
+    return number
+
+
+def refusal(number: DialledNumber, channel: Channel) -> tuple[str, Reason] | None:
+    """Why our number cannot take this call or text at all (why, reason), or None: it is not
+    active (N3), it is masked (I1, N2), or it cannot receive this channel (N2)."""
     if number.status is not Status.ACTIVE:
         why = f"{number.e164} is {number.status.value}; only active numbers take calls (rule N3)"
-        return _refuse(walk, "number", why, Reason.NUMBER_INACTIVE)
+        return why, Reason.NUMBER_INACTIVE
     if number.kind is Kind.MASKED:
-        why = f"{number.e164} is masked: outbound caller ID only (rules I1, N2)"
-        return _refuse(walk, "number", why, Reason.NUMBER_MASKED)
+        return (
+            f"{number.e164} is masked: outbound caller ID only (rules I1, N2)",
+            Reason.NUMBER_MASKED,
+        )
+    text = channel is Channel.SMS
     if (Capability.SMS_IN if text else Capability.VOICE_IN) not in CAPABILITIES[number.kind]:
         what = "texts" if text else "calls"
         why = f"{number.e164} is a {number.kind.value} number and cannot receive {what} (rule N2)"
-        reason = Reason.CANNOT_RECEIVE_TEXTS if text else Reason.CANNOT_RECEIVE_CALLS
-        return _refuse(walk, "number", why, reason)
-    walk.note("number", "passed", f"{number.e164} is ours and active")
-    return number
+        return why, (Reason.CANNOT_RECEIVE_TEXTS if text else Reason.CANNOT_RECEIVE_CALLS)
+    return None
+
+
+def forwards_every_call(number: DialledNumber, channel: Channel) -> bool:
+    """A number forwarded to an external number sends every call there; texts stay (N11)."""
+    return bool(number.forward_to) and channel is Channel.VOICE
 
 
 def _refuse(walk: _Walk, step: str, why: str, reason: Reason, *, busy: bool = False) -> Decision:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from numberdesk.domain.errors import Invalid, invalid_field
+from numberdesk.domain.inbound import forwards_every_call, refusal
 from numberdesk.domain.inbound_types import Channel, DialledNumber, TraceEntry
-from numberdesk.domain.numbers import CAPABILITIES, Capability, Status
 from numberdesk.domain.phones import e164_of
 from numberdesk.domain.routes import RouteType
 
@@ -60,12 +60,9 @@ def withheld_step(raw: str | None) -> TraceEntry:
 
 
 def looks_past_number(number: DialledNumber, channel: Channel) -> bool:
-    """Whether the decision reads beyond the number itself: it is active, can receive this
-    channel and does not forward every call (I1, N2, N3, N11)."""
-    capability = Capability.SMS_IN if channel is Channel.SMS else Capability.VOICE_IN
-    if number.status is not Status.ACTIVE or capability not in CAPABILITIES[number.kind]:
-        return False
-    return not (number.forward_to and channel is Channel.VOICE)
+    """Whether the decision reads beyond the number itself: the number can take this call or
+    text and does not forward every call (I1, N2, N3, N11)."""
+    return refusal(number, channel) is None and not forwards_every_call(number, channel)
 
 
 def counts_against_limit(number: DialledNumber, channel: Channel) -> bool:
