@@ -9,17 +9,19 @@ from sqlalchemy import func, select
 from numberdesk.services.desk import Desk
 from numberdesk.store import schema
 from tests.conftest import Api
+from tests.integration.helpers import post
 
 INBOUND = "/v1/decisions/inbound"
 CALLER = "+13055550142"
 
 
-def buy(api: Api, key: str, kind: str = "voice", area_code: str = "212") -> dict[str, Any]:
-    """Buy one US number; the number."""
-    body = {"country": "US", "area_code": area_code, "kind": kind, "quantity": 1}
-    response = api.call("POST", "/v1/number-orders", key, json=body)
-    assert response.status_code == 201, response.text
-    number: dict[str, Any] = response.json()["numbers"][0]
+def buy(
+    api: Api, key: str, kind: str = "voice", area_code: str = "212", country: str = "US"
+) -> dict[str, Any]:
+    """Buy one number (a New York one unless told otherwise); the Number object."""
+    body = {"country": country, "area_code": area_code, "kind": kind, "quantity": 1}
+    number: dict[str, Any]
+    [number] = post(api, key, "/v1/number-orders", body)["numbers"]
     return number
 
 
@@ -79,6 +81,11 @@ def event(api: Api, key: str, call_id: str, kind: str, agent_id: str | None = No
     return api.call("POST", f"/v1/calls/{call_id}/events", key, json=body)
 
 
+def claim(api: Api, key: str, item_id: str, action: str, **body: Any) -> Any:
+    """POST /v1/inbox/{item_id}/claim: an agent's first action on an item."""
+    return api.call("POST", f"/v1/inbox/{item_id}/claim", key, json={"action": action, **body})
+
+
 def inbox_of(api: Api, key: str) -> list[tuple[str, str]]:
     """(item id, status) of every item in the key's user's inbox."""
     response = api.call("GET", "/v1/inbox", key)
@@ -93,6 +100,14 @@ def count(desk: Desk, table: str) -> int:
             select(func.count()).select_from(schema.metadata.tables[table])
         ).scalar_one()
     return found
+
+
+def recorded(desk: Desk, call_id: str) -> dict[str, Any]:
+    """The stored record of an inbound call."""
+    with desk.store.transaction() as tx:
+        c = schema.inbound_calls.c
+        row = tx.conn.execute(select(schema.inbound_calls).where(c.id == call_id)).one()
+    return dict(row._mapping)
 
 
 def company_team(api: Api, size: int = 3, **settings: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from numberdesk.bootstrap import build_desk
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid
 from numberdesk.services.desk import Desk
-from tests.conftest import Api, settings_for
+from tests.conftest import Api, Clock, settings_for
 
 OUTBOUND = "/v1/decisions/outbound"
 
@@ -99,6 +100,34 @@ def test_callee_sees_the_same_number_again_o5_o7(api: Api, org: dict[str, Any]) 
     }
     assert len(others) == 3  # rotation among the four local numbers
     assert decide(api, key, agent_id=agent, to="+12125550199").json()["caller_id"] == first
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug, rule O5: a sticky call uses a number without taking the pool's turn, "
+    "so the next turn can fall on the number used most today",
+)
+def test_a_new_callee_sees_the_number_used_least_today_and_least_recently_o5(
+    api: Api, clock: Clock
+) -> None:
+    created = api.new_org("Rotation", "US")
+    key, agent = created["api_key"], created["owner_user_id"]
+    buy(api, key, "212", 3)
+
+    def shown(to: str) -> str:
+        clock.at += timedelta(minutes=1)
+        answer = decide(api, key, agent_id=agent, to=to)
+        assert answer.status_code == 200, answer.text
+        caller_id: str = answer.json()["caller_id"]
+        return caller_id
+
+    first = shown("+12125550100")
+    assert {shown("+12125550100") for _ in range(5)} == {first}  # sticky: 6 calls today
+    second, third = shown("+12125550101"), shown("+12125550102")  # then 1 call each
+    assert len({first, second, third}) == 3
+    # Least used today: the second and the third (once each); of those, the second was used
+    # longer ago.
+    assert shown("+12125550103") == second
 
 
 def test_daily_cap_moves_calls_to_the_next_step_o6(api: Api, org: dict[str, Any]) -> None:

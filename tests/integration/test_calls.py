@@ -15,7 +15,18 @@ import pytest
 
 from numberdesk.services.desk import Desk
 from tests.conftest import Api
-from tests.integration.inbound_helpers import company_team, count, decided, event, inbox_of
+from tests.integration.helpers import post
+from tests.integration.inbound_helpers import (
+    buy,
+    claim,
+    company_team,
+    count,
+    decided,
+    event,
+    inbox_of,
+    recorded,
+    set_route,
+)
 
 
 @pytest.fixture
@@ -64,31 +75,29 @@ def test_call_ended_unanswered_is_unclaimed_for_every_selected_agent_i7_i8(
     missed = [(call["inbox_item_id"], "unclaimed")]
     assert [inbox_of(api, k) for _, k in team["agents"]] == [missed] * 3
     (_, ann_key), (_, bob_key), _ = team["agents"]
-    claimed = api.call(
-        "POST", f"/v1/inbox/{call['inbox_item_id']}/claim", bob_key, json={"action": "call_back"}
-    )
+    claimed = claim(api, bob_key, call["inbox_item_id"], "call_back")
     assert claimed.status_code == 200, claimed.text
-    late = api.call(
-        "POST", f"/v1/inbox/{call['inbox_item_id']}/claim", ann_key, json={"action": "text_back"}
-    )
+    late = claim(api, ann_key, call["inbox_item_id"], "text_back")
     assert (late.status_code, late.json()["code"]) == (409, "already_claimed")
     assert inbox_of(api, ann_key) == []
 
 
 def test_events_after_the_end_are_refused_and_change_nothing(
-    api: Api, team: dict[str, Any]
+    api: Api, desk: Desk, team: dict[str, Any]
 ) -> None:
     key, (ann, ann_key) = team["key"], team["agents"][0]
     call = ringing(api, team)
-    first = event(api, key, call["call_id"], "ended").json()
+    first = event(api, key, call["call_id"], "ended")
+    assert first.status_code == 200, first.text
+    assert first.json()["ended_at"] is not None
+    ended = recorded(desk, call["call_id"])
+    assert (ended["answered_by"], ended["ended_at"] is not None) == (None, True)
     second = event(api, key, call["call_id"], "ended")
     assert (second.status_code, second.json()["code"]) == (409, "call_ended")
     late_answer = event(api, key, call["call_id"], "answered", ann)
     assert (late_answer.status_code, late_answer.json()["code"]) == (409, "call_ended")
+    assert recorded(desk, call["call_id"]) == ended  # neither the end time nor an answer moved
     assert inbox_of(api, ann_key) == [(call["inbox_item_id"], "unclaimed")]
-    again = api.call("POST", f"/v1/calls/{call['call_id']}/events", key, json={"type": "ended"})
-    assert again.json()["code"] == "call_ended"
-    assert first["ended_at"] is not None
 
 
 def test_a_call_is_answered_once_409_already_answered(api: Api, team: dict[str, Any]) -> None:
@@ -133,15 +142,12 @@ def test_answered_needs_a_selected_agent_of_the_org_i7(
 
 
 def test_any_live_agent_may_answer_a_call_that_selected_nobody_i7(api: Api) -> None:
-    created = api.new_org("Desk", "US")
-    key = created["api_key"]
-    queue = api.call("POST", "/v1/queues", key, json={"name": "Q", "uri": "sip:q@pbx.example"})
-    number = api.call(
-        "POST", "/v1/number-orders", key, json={"country": "US", "kind": "voice", "quantity": 1}
-    ).json()["numbers"][0]
-    route = {"type": "queue", "queue_id": queue.json()["id"]}
-    assert api.call("PUT", f"/v1/numbers/{number['id']}/route", key, json=route).status_code == 200
+    key = api.new_org("Desk", "US")["api_key"]
+    queue = post(api, key, "/v1/queues", {"name": "Q", "uri": "sip:q@pbx.example"})
+    number = buy(api, key)
+    set_route(api, key, number["id"], {"type": "queue", "queue_id": queue["id"]})
     call = decided(api, key, number["e164"])
+    assert (call["action"], call.get("selected")) == ("queue", None)
     someone, _ = api.new_user(key)
     answered = event(api, key, call["call_id"], "answered", someone["id"]).json()
     assert (answered["status"], answered["inbox_item_id"]) == ("answered", None)
@@ -161,15 +167,14 @@ def test_agents_racing_to_claim_one_missed_call_exactly_one_wins_i8(api: Api) ->
     team = company_team(api, size=5)
     call = ringing(api, team)
     assert event(api, team["key"], call["call_id"], "ended").status_code == 200
-    path = f"/v1/inbox/{call['inbox_item_id']}/claim"
     keys = [k for _, k in team["agents"]] * 4
 
-    def claim(key: str) -> tuple[int, str]:
-        response = api.call("POST", path, key, json={"action": "call_back"})
+    def one(key: str) -> tuple[int, str]:
+        response = claim(api, key, call["inbox_item_id"], "call_back")
         return response.status_code, response.json().get("code", "won")
 
     with ThreadPoolExecutor(max_workers=10) as pool:
-        results = Counter(pool.map(claim, keys))
+        results = Counter(pool.map(one, keys))
     assert results == {(200, "won"): 1, (409, "already_claimed"): 19}
     owners = [k for _, k in team["agents"] if inbox_of(api, k)]
     assert len(owners) == 1

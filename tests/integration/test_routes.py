@@ -19,9 +19,7 @@ NOT_ASSIGNED = {"type": "not_assigned"}
 def buy(api: Api, key: str, quantity: int = 1, kind: str = "voice") -> list[str]:
     """Buy New York numbers; their ids."""
     body = {"country": "US", "area_code": "212", "kind": kind, "quantity": quantity}
-    response = api.call("POST", "/v1/number-orders", key, json=body)
-    assert response.status_code == 201, response.text
-    return [n["id"] for n in response.json()["numbers"]]
+    return [n["id"] for n in post(api, key, "/v1/number-orders", body)["numbers"]]
 
 
 def route_of(api: Api, key: str, number_id: str) -> dict[str, Any]:
@@ -179,6 +177,8 @@ def test_sms_number_can_be_routed_for_its_texts_n2_s3(api: Api) -> None:
     sms = buy(api, key, kind="sms")[0]
     response = put_route(api, key, sms, {"type": "agent", "agent_id": agent["id"]})
     assert response.status_code == 200, response.text
+    expected = {"type": "agent", "agent_id": agent["id"], "ring": "extension"}
+    assert route_of(api, key, sms) == expected
 
 
 def test_released_number_cannot_be_routed_n3(api: Api) -> None:
@@ -187,6 +187,7 @@ def test_released_number_cannot_be_routed_n3(api: Api) -> None:
     assert api.call("DELETE", f"/v1/numbers/{number_id}", key).status_code == 200
     before = api.audit_count(key)
     refused(put_route(api, key, number_id, {"type": "company"}), 409, "number_not_live")
+    assert route_of(api, key, number_id) == NOT_ASSIGNED
     assert api.audit_count(key) == before
 
 
@@ -210,6 +211,7 @@ def test_an_admin_may_change_routes_i11(api: Api) -> None:
     _, admin_key = api.new_user(key, role="admin")
     number_id = buy(api, key)[0]
     assert put_route(api, admin_key, number_id, {"type": "company"}).status_code == 200
+    assert route_of(api, key, number_id) == {"type": "company", "ring": "extension"}
 
 
 def test_route_to_an_agent_of_another_org_is_refused_a1(api: Api) -> None:
@@ -243,8 +245,12 @@ def test_route_to_a_deleted_user_is_refused_i2(api: Api) -> None:
     agent, _ = api.new_user(key)
     assert api.call("DELETE", f"/v1/users/{agent['id']}", key).status_code == 204
     number_id = buy(api, key)[0]
+    before = api.audit_count(key)
     response = put_route(api, key, number_id, {"type": "agent", "agent_id": agent["id"]})
-    refused(response, 422, "invalid_field")
+    body = refused(response, 422, "invalid_field")
+    assert body["errors"][0]["field"] == "agent_id"
+    assert route_of(api, key, number_id) == NOT_ASSIGNED
+    assert api.audit_count(key) == before
 
 
 @pytest.mark.parametrize(
@@ -283,6 +289,7 @@ def test_forward_route_to_an_invalid_number_is_422_n1(api: Api) -> None:
     assert body["detail"].startswith("forward_to: ")
     body = refused(put_routes(api, key, [number_id], route), 422, "invalid_phone_number")
     assert body["detail"].startswith("route.forward_to: ")
+    assert route_of(api, key, number_id) == NOT_ASSIGNED
     assert api.audit_count(key) == before
 
 
@@ -300,6 +307,7 @@ def test_forward_route_to_one_of_our_own_numbers_is_refused_n11(api: Api) -> Non
     fallback = {"type": "last_caller", "fallback": {"type": "forward", "forward_to": own}}
     body = refused(put_routes(api, key, [first], fallback), 422, "forward_to_own_number")
     assert body["errors"][0]["field"] == "route.fallback.forward_to"
+    assert route_of(api, key, first) == NOT_ASSIGNED
     assert api.audit_count(key) == before
 
 

@@ -58,7 +58,9 @@ def test_channel_and_call_id_are_checked() -> None:
     assert read_channel("sms") is Channel.SMS
     assert read_channel(Channel.VOICE) is Channel.VOICE
     assert read_call_id(None) is None
-    assert read_call_id("a84b4c76e66710@pc33.atlanta.example.com") is not None
+    sip = "a84b4c76e66710@pc33.atlanta.example.com"  # a SIP Call-ID is kept as the PBX sent it
+    assert read_call_id(sip) == sip
+    assert read_call_id("x" * 64) == "x" * 64  # 64 characters is the most
     with pytest.raises(Problem) as raised:
         read_channel("fax")
     assert field_of(raised) == "channel"
