@@ -14,9 +14,9 @@ import os
 from fastapi import FastAPI
 
 from numberdesk.api.app import create_app
-from numberdesk.api.routes.callerid import OutboundIn, OutboundOut, TraceOut
+from numberdesk.api.routes.callerid import OutboundIn, OutboundOut
 from numberdesk.api.routes.inbound import InboundIn, InboundOut, TargetOut
-from numberdesk.api.routes.inbound import TraceOut as InboundTraceOut
+from numberdesk.api.schemas import TraceOut
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
 from numberdesk.services.callerid import Indexed
@@ -65,13 +65,11 @@ def make() -> FastAPI:
             targets=[TargetOut(type="agent", agent_id=STUB_AGENT, uri="sip:stub@pbx.invalid")],
             reason="agent_available",
             trace=[
-                InboundTraceOut(
-                    step="number", result="passed", reason=f"{STUB_E164} is ours and active"
-                ),
-                InboundTraceOut(
+                TraceOut(step="number", result="passed", reason=f"{STUB_E164} is ours and active"),
+                TraceOut(
                     step="route", result="chosen", reason=f"agent route to {STUB_AGENT} (rule I2)"
                 ),
-                InboundTraceOut(
+                TraceOut(
                     step="agent",
                     result="chosen",
                     reason=f"{STUB_AGENT} is available: ring sip:stub@pbx.invalid (rule I3)",

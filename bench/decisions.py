@@ -14,6 +14,10 @@ It prints figures and never asserts timings. Run from the repository root:
 
     .venv/bin/python bench/decisions.py            # or: make bench
     .venv/bin/python bench/decisions.py --quick    # a smoke run (1k and 10k numbers)
+
+Everything but the outbound part at the end (the org, its load, measuring, the server, wrk
+with ``bench/decide.lua``, the report and ``run``, the loop over sizes) is shared with
+``bench/inbound.py``.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -63,20 +68,16 @@ from numberdesk.store.db import normalise_url
 from numberdesk.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "numberdesk_bench"
-PORT = 8765
-QUIET_WAIT = 180.0  # at most seconds to wait for the machine to be quiet before measuring
+SCRIPT = "bench/decide.lua"  # wrk's script, for both benchmarks
+WORKERS = 2  # uvicorn workers
 TIMEZONE = "America/New_York"
 SEED = 20240601
 
-
-def configure(*, database: str, port: int, quiet_wait: float | None = None) -> None:
-    """Point the helpers at another database and port, so another benchmark reusing them
-    (``bench/inbound.py``) can run beside this one; ``quiet_wait`` bounds ``wait_quiet``."""
-    global DATABASE, PORT, QUIET_WAIT
-    DATABASE, PORT = database, port
-    if quiet_wait is not None:
-        QUIET_WAIT = quiet_wait
+# Set by ``run`` for the benchmark running: its database, its server's port, and at most how
+# many seconds to wait for a quiet machine before each measurement (``--quiet-wait``).
+DATABASE = "numberdesk_bench"
+PORT = 8765
+QUIET_WAIT = 180.0
 
 
 # --- The org's geography -------------------------------------------------------------------
@@ -125,6 +126,10 @@ class Area:
     weight: float
 
 
+# The area codes the org covers, weighted; and by country, area codes it does not cover.
+Plan = tuple[list[Area], dict[str, list[Area]]]
+
+
 def _width(country: str, code: str) -> int | None:
     """Subscriber digits after the area code, from a valid local number of it."""
     sample = candidate_numbers(country, code, "voice", 1)
@@ -134,7 +139,7 @@ def _width(country: str, code: str) -> int | None:
     return len(sample[0].e164) - 1 - len(calling_code) - len(code)
 
 
-def plan_areas() -> tuple[list[Area], dict[str, list[Area]]]:
+def plan_areas() -> Plan:
     """The area codes the org covers, weighted, and (by country) area codes it does not."""
     covered: list[Area] = []
     uncovered: dict[str, list[Area]] = {}
@@ -146,21 +151,14 @@ def plan_areas() -> tuple[list[Area], dict[str, list[Area]]]:
             codes.sort(key=lambda c: (len(c), c))
         chosen = codes[: country.take] if country.take else codes
         calling_code = str(phonenumbers.country_code_for_region(country.code))
-        raw = [1 / (rank + 1) ** country.skew for rank in range(len(chosen))]
-        for code, weight in zip(chosen, raw, strict=True):
-            width = _width(country.code, code)
-            if width is not None:
-                area = Area(country.code, code, calling_code, width, weight)
-                covered.append(area)
-        total = sum(a.weight for a in covered if a.country == country.code)
-        covered = [
-            Area(a.country, a.code, a.calling_code, a.width, country.share * a.weight / total)
-            if a.country == country.code
-            else a
-            for a in covered
+        areas = [
+            Area(country.code, code, calling_code, width, 1 / (rank + 1) ** country.skew)
+            for rank, code in enumerate(chosen)
+            if (width := _width(country.code, code)) is not None
         ]
-        rest = codes[len(chosen) :]
-        uncovered[country.code] = _areas(country.code, rest)
+        total = sum(a.weight for a in areas)
+        covered += [replace(a, weight=country.share * a.weight / total) for a in areas]
+        uncovered[country.code] = _areas(country.code, codes[len(chosen) :])
     for code in ELSEWHERE:
         uncovered[code] = _areas(code, list(area_codes(code)))
     return covered, {c: a for c, a in uncovered.items() if a}
@@ -197,6 +195,11 @@ def _parsed(calling_code: str, national: str) -> phonenumbers.PhoneNumber:
         italian_leading_zero=True if zeros else None,
         number_of_leading_zeros=zeros if zeros > 1 else None,
     )
+
+
+def random_national(area: Area, rng: random.Random) -> str:
+    """A national number of the area code's length (not checked: maybe not a valid one)."""
+    return area.code + str(rng.randrange(10**area.width)).zfill(area.width)
 
 
 def is_local(area: Area, national: str) -> bool:
@@ -239,7 +242,7 @@ def numbers_of_area(area: Area, count: int, rng: random.Random) -> list[str]:
         tries += 1
         if tries > 50 * count + 10_000:
             raise RuntimeError(f"{area.country} {area.code}: no room for {count} numbers")
-        national = area.code + str(rng.randrange(10**area.width)).zfill(area.width)
+        national = random_national(area, rng)
         if national not in seen:
             seen.add(national)
             if is_local(area, national):
@@ -250,7 +253,7 @@ def numbers_of_area(area: Area, count: int, rng: random.Random) -> list[str]:
 def random_number(area: Area, rng: random.Random) -> str | None:
     """One random valid local E.164 number of the area code (None if none found quickly)."""
     for _ in range(200):
-        national = area.code + str(rng.randrange(10**area.width)).zfill(area.width)
+        national = random_national(area, rng)
         if is_local(area, national):
             return f"+{area.calling_code}{national}"
     return None
@@ -275,19 +278,23 @@ class OrgData:
     campaigns: list[str] = field(default_factory=list)
     callees: list[str] = field(default_factory=list)  # valid numbers the bench calls
     callee_area: list[int] = field(default_factory=list)  # index into areas, -1: elsewhere
-    load_seconds: dict[str, float] = field(default_factory=dict)
+
+    def weighted_areas(self) -> tuple[list[int], list[float]]:
+        """The areas the org has numbers in (indexes into ``areas``) and their weights."""
+        live = [i for i, n in enumerate(self.counts) if n > 0]
+        return live, [self.areas[i].weight for i in live]
 
 
-def _ids(prefix: str, count: int, millis: int) -> list[str]:
+def new_ids(prefix: str, count: int, millis: int) -> list[str]:
+    """``count`` ids of the kind ``prefix`` (num, usr...), unique to a load at ``millis``."""
     return [f"{prefix}_{millis:012x}{i:012x}" for i in range(count)]
 
 
 def generate_callees(org: OrgData, uncovered: dict[str, list[Area]], count: int) -> None:
     """Callees: 80% in area codes the org covers (as its numbers are spread), 20% elsewhere
     (other area codes of its countries, and countries it has no number in)."""
-    rng = random.Random(f"{SEED}:callees:{len(org.number_ids)}")
-    live = [i for i, n in enumerate(org.counts) if n > 0]
-    weights = [org.areas[i].weight for i in live]
+    rng = random.Random(f"{SEED}:callees:0")  # ":0": the callees of the runs measured so far
+    live, weights = org.weighted_areas()
     countries = sorted(uncovered)
     while len(org.callees) < count:
         if rng.random() < 0.8:
@@ -302,31 +309,40 @@ def generate_callees(org: OrgData, uncovered: dict[str, list[Area]], count: int)
             org.callee_area.append(index)
 
 
-def _copy_rows(engine: Engine, sql: str, rows: Iterator[tuple[object, ...]]) -> int:
+@contextlib.contextmanager
+def bulk_cursor(engine: Engine) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor on a psycopg connection of ``engine``, ``synchronous_commit`` off, for bulk
+    writes (commit with ``cur.connection.commit()``)."""
     raw = engine.raw_connection()
-    count = 0
     try:
         conn = cast("psycopg.Connection[Any]", raw.driver_connection)
         with conn.cursor() as cur:
             cur.execute("SET synchronous_commit = off")
-            with cur.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-        conn.commit()
+            yield cur
     finally:
         raw.close()
+
+
+def copy_rows(engine: Engine, sql: str, rows: Iterator[tuple[object, ...]]) -> int:
+    """COPY the rows in (``sql``: the COPY ... FROM STDIN) and commit; how many there were."""
+    count = 0
+    with bulk_cursor(engine) as cur:
+        with cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        cur.connection.commit()
     return count
 
 
-def _timed(org: OrgData, what: str, started: float, rows: int) -> None:
+def _timed(what: str, started: float, rows: int) -> None:
     seconds = time.perf_counter() - started
-    org.load_seconds[what] = seconds
     print(f"  loaded {rows:>11,} {what:<17} in {seconds:7.1f} s", flush=True)
 
 
-def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> None:
-    """Bulk-load the org's numbers, usage, agents, campaigns and recorded calls (COPY)."""
+def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> int:
+    """Bulk-load the org's numbers, usage, agents, campaigns and recorded calls (COPY); the
+    org's config version after it."""
     rng = random.Random(f"{SEED}:load:{size}")
     millis = int(now.timestamp() * 1000)
     created = now - timedelta(days=90)
@@ -336,9 +352,9 @@ def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> 
         start = len(nationals)
         nationals += [(index, n) for n in numbers_of_area(area, count, rng)]
         org.ranges.append((start, len(nationals)))
-    org.number_ids = _ids("num", len(nationals), millis)
+    org.number_ids = new_ids("num", len(nationals), millis)
     org.e164s = [f"+{org.areas[i].calling_code}{n}" for i, n in nationals]
-    _timed(org, "numbers generated", started, len(nationals))
+    _timed("numbers generated", started, len(nationals))
     check = rng.sample(range(len(nationals)), min(2000, len(nationals)))
     invalid = sum(not is_local(org.areas[nationals[i][0]], nationals[i][1]) for i in check)
     print(f"  re-checked {len(check)} numbers with libphonenumber: {invalid} not valid")
@@ -364,13 +380,13 @@ def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> 
             street, postal = "Main street 1", "10000"
             rows.append((org.org_id, address_of[key], name, street, city, postal, country, now))
         number_address.append(address_of[key])
-    copied = _copy_rows(
+    copied = copy_rows(
         engine,
         "COPY addresses (org_id, id, name, street, city, postal_code, country, created_at) "
         "FROM STDIN",
         iter(rows),
     )
-    _timed(org, "addresses", started, copied)
+    _timed("addresses", started, copied)
 
     # 1% of the numbers suspended and 1% resting after spam reports, as in a live org.
     started = time.perf_counter()
@@ -398,13 +414,13 @@ def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> 
                 created,
             )
 
-    copied = _copy_rows(
+    copied = copy_rows(
         engine,
         "COPY numbers (org_id, id, e164, country, area_code, line_type, kind, origin, status, "
         "status_reason, rested_until, owner_type, address_id, tags, created_at) FROM STDIN",
         number_rows(),
     )
-    _timed(org, "numbers", started, copied)
+    _timed("numbers", started, copied)
 
     started = time.perf_counter()
     today = now.astimezone(ZoneInfo(TIMEZONE)).date()
@@ -419,16 +435,16 @@ def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> 
                 used = midnight + timedelta(seconds=rng.randrange(so_far))
                 yield (org.org_id, number_id, today.isoformat(), rng.randint(1, 12), used)
 
-    copied = _copy_rows(
+    copied = copy_rows(
         engine,
         "COPY number_usage (org_id, number_id, day, calls, last_used_at) FROM STDIN",
         usage_rows(),
     )
-    _timed(org, "number_usage", started, copied)
+    _timed("number_usage", started, copied)
 
     # Agents: max(20, N/1000), a third with a (US) caller ID on their card.
     started = time.perf_counter()
-    org.agents = _ids("usr", max(20, size // 1000), millis)
+    org.agents = new_ids("usr", max(20, size // 1000), millis)
     us = [i for i, a in enumerate(org.areas) if a.country == "US" and org.counts[i]]
     agent_rows = []
     for n, agent_id in enumerate(org.agents):
@@ -448,18 +464,17 @@ def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> 
                 now,
             )
         )
-    copied = _copy_rows(
+    copied = copy_rows(
         engine,
         "COPY users (org_id, id, name, email, role, presence, caller_id, created_at) FROM STDIN",
         iter(agent_rows),
     )
-    _timed(org, "agents", started, copied)
+    _timed("agents", started, copied)
 
     # Campaigns: max(5, N/10000), each with 20 numbers from 4 area codes (a regional list).
     started = time.perf_counter()
-    org.campaigns = _ids("cmp", max(5, size // 10_000), millis)
-    live = [i for i, n in enumerate(org.counts) if n > 0]
-    weights = [org.areas[i].weight for i in live]
+    org.campaigns = new_ids("cmp", max(5, size // 10_000), millis)
+    live, weights = org.weighted_areas()
     members: list[tuple[object, ...]] = []
     for campaign_id in org.campaigns:
         chosen: set[str] = set()
@@ -471,108 +486,99 @@ def load(engine: Engine, org: OrgData, size: int, calls: int, now: datetime) -> 
     campaign_rows = [
         (org.org_id, c, f"Campaign {n}", True, now) for n, c in enumerate(org.campaigns)
     ]
-    copied = _copy_rows(
+    copied = copy_rows(
         engine,
         "COPY campaigns (org_id, id, name, sticky, created_at) FROM STDIN",
         iter(campaign_rows),
     )
-    copied += _copy_rows(
+    copied += copy_rows(
         engine,
         "COPY campaign_numbers (org_id, campaign_id, number_id) FROM STDIN",
         iter(members),
     )
-    _timed(org, "campaigns", started, copied)
+    _timed("campaigns", started, copied)
 
     started = time.perf_counter()
-    copied = load_calls(engine, org, calls, now, rng)
-    _timed(org, "outbound_calls", started, copied)
+    load_calls(engine, org, calls, now, rng)
+    _timed("outbound_calls", started, calls)
 
     started = time.perf_counter()
     default = org.e164s[org.ranges[us[0]][0]] if us else org.e164s[0]
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
-        conn.execute(
+        version = conn.execute(
             text(
                 "UPDATE orgs SET default_caller_id = :default, "
-                "config_version = config_version + 1 WHERE org_id = :org"
+                "config_version = config_version + 1 WHERE org_id = :org "
+                "RETURNING config_version"
             ),
             {"default": default, "org": org.org_id},
-        )
-    _timed(org, "ANALYZE", started, 0)
+        ).scalar_one()
+    _timed("ANALYZE", started, 0)
+    return int(version)
 
 
-def load_calls(engine: Engine, org: OrgData, calls: int, now: datetime, rng: random.Random) -> int:
+def load_calls(engine: Engine, org: OrgData, calls: int, now: datetime, rng: random.Random) -> None:
     """Recorded calls over the last 30 days, streamed to COPY in chunks. The indexes are built
     after the load, as a restore does. Callees: the bench's own (so sticky caller IDs exist)
     and made-up numbers of the same areas, about 4 calls per callee."""
     synthetic = max(0, calls // 4 - len(org.callees))
-    live = [i for i, n in enumerate(org.counts) if n > 0]
-    weights = [org.areas[i].weight for i in live]
+    live, weights = org.weighted_areas()
     people = list(zip(org.callees, org.callee_area, strict=True))
     for index in rng.choices(live, weights, k=synthetic):
         area = org.areas[index]
-        national = area.code + str(rng.randrange(10**area.width)).zfill(area.width)
-        people.append((f"+{area.calling_code}{national}", index))
+        people.append((f"+{area.calling_code}{random_national(area, rng)}", index))
     stamps = [
         (now - timedelta(seconds=rng.randrange(30 * 86400))).isoformat() for _ in range(100_000)
     ]
     agents, campaigns, ids, e164s = org.agents, org.campaigns, org.number_ids, org.e164s
     ranges = org.ranges
-    raw = engine.raw_connection()
-    try:
-        conn = cast("psycopg.Connection[Any]", raw.driver_connection)
-        with conn.cursor() as cur:
-            cur.execute("SET synchronous_commit = off")
-            cur.execute("SET maintenance_work_mem = '1GB'")
-            cur.execute("ALTER TABLE outbound_calls DROP CONSTRAINT pk_outbound_calls")
-            cur.execute("DROP INDEX ix_outbound_calls_org_callee_at")
-            conn.commit()
-            started = time.perf_counter()
-            with cur.copy(
-                "COPY outbound_calls (org_id, id, at, agent_id, campaign_id, number_id, "
-                "caller_id, callee, step) FROM STDIN"
-            ) as copy:
-                chunk = 50_000
-                for first in range(0, calls, chunk):
-                    k = min(chunk, calls - first)
-                    lines = []
-                    for n, (callee, index), at, agent, roll in zip(
-                        range(first, first + k),
-                        rng.choices(people, k=k),
-                        rng.choices(stamps, k=k),
-                        rng.choices(agents, k=k),
-                        [rng.random() for _ in range(k)],
-                        strict=True,
-                    ):
-                        if index >= 0:
-                            low, high = ranges[index]
-                            number = rng.randrange(low, high)
-                            step = "local_presence"
-                        else:
-                            number = rng.randrange(len(ids))
-                            step = "organisation"
-                        campaign = rng.choice(campaigns) if roll < 0.3 else "\\N"
-                        lines.append(
-                            f"{org.org_id}\tcall_{n:016x}\t{at}\t{agent}\t{campaign}\t"
-                            f"{ids[number]}\t{e164s[number]}\t{callee}\t{step}\n"
-                        )
-                    copy.write("".join(lines))
-            conn.commit()
-            print(f"    COPY of calls {time.perf_counter() - started:.1f} s", flush=True)
-            started = time.perf_counter()
-            cur.execute(
-                "ALTER TABLE outbound_calls ADD CONSTRAINT pk_outbound_calls "
-                "PRIMARY KEY (org_id, id)"
-            )
-            cur.execute(
-                "CREATE INDEX ix_outbound_calls_org_callee_at "
-                "ON outbound_calls (org_id, callee, at)"
-            )
-            conn.commit()
-            print(f"    indexes of calls {time.perf_counter() - started:.1f} s", flush=True)
-    finally:
-        raw.close()
-    return calls
+    with bulk_cursor(engine) as cur:
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("ALTER TABLE outbound_calls DROP CONSTRAINT pk_outbound_calls")
+        cur.execute("DROP INDEX ix_outbound_calls_org_callee_at")
+        cur.connection.commit()
+        started = time.perf_counter()
+        with cur.copy(
+            "COPY outbound_calls (org_id, id, at, agent_id, campaign_id, number_id, "
+            "caller_id, callee, step) FROM STDIN"
+        ) as copy:
+            chunk = 50_000
+            for first in range(0, calls, chunk):
+                k = min(chunk, calls - first)
+                lines = []
+                for n, (callee, index), at, agent, roll in zip(
+                    range(first, first + k),
+                    rng.choices(people, k=k),
+                    rng.choices(stamps, k=k),
+                    rng.choices(agents, k=k),
+                    [rng.random() for _ in range(k)],
+                    strict=True,
+                ):
+                    if index >= 0:
+                        low, high = ranges[index]
+                        number = rng.randrange(low, high)
+                        step = "local_presence"
+                    else:
+                        number = rng.randrange(len(ids))
+                        step = "organisation"
+                    campaign = rng.choice(campaigns) if roll < 0.3 else "\\N"
+                    lines.append(
+                        f"{org.org_id}\tcall_{n:016x}\t{at}\t{agent}\t{campaign}\t"
+                        f"{ids[number]}\t{e164s[number]}\t{callee}\t{step}\n"
+                    )
+                copy.write("".join(lines))
+        cur.connection.commit()
+        print(f"    COPY of calls {time.perf_counter() - started:.1f} s", flush=True)
+        started = time.perf_counter()
+        cur.execute(
+            "ALTER TABLE outbound_calls ADD CONSTRAINT pk_outbound_calls PRIMARY KEY (org_id, id)"
+        )
+        cur.execute(
+            "CREATE INDEX ix_outbound_calls_org_callee_at ON outbound_calls (org_id, callee, at)"
+        )
+        cur.connection.commit()
+        print(f"    indexes of calls {time.perf_counter() - started:.1f} s", flush=True)
 
 
 # --- Measuring ---------------------------------------------------------------------------------
@@ -583,9 +589,8 @@ class Figures:
     """Latencies of one way of deciding, in seconds."""
 
     samples: list[float]
-    errors: int = 0
-    note: str = ""
-    others: float = 0.0  # cores other processes used meanwhile
+    errors: int
+    others: float  # cores other processes used meanwhile
 
     def quantile(self, q: float) -> float:
         ordered = sorted(self.samples)
@@ -616,74 +621,60 @@ class Wrk:
     requests: int
     non_2xx: int
     errors: str
-    others: float = 0.0  # cores other processes used meanwhile
+    others: float  # cores other processes used meanwhile
+
+
+@dataclass
+class Http:
+    """The decisions and the stub over HTTP, and when the decisions' run began."""
+
+    decisions: Wrk
+    stub: Wrk
+    started: datetime
+
+    @property
+    def ratio(self) -> float:
+        return self.decisions.per_second / self.stub.per_second
 
 
 @dataclass
 class Result:
-    """Every figure of one size."""
+    """Every figure of one size, and a line about its org for the summary."""
 
     size: int
     calls: int
-    area_stats: str
-    pool_seen: float
     load_seconds: float
     index_seconds: float
     pure: Figures
     service: Figures
-    http: Wrk | None
-    stub: Wrk | None
+    http: Http | None
+    note: str
 
 
-def callee_of(e164: str, country: str) -> Callee:
-    """The callee as the service builds it (services.callerid._callee)."""
-    phone = parse_phone(e164, country, field="to")
-    calling_code = str(phonenumbers.country_code_for_region(phone.country))
-    region = region_of(phone.e164, phone.country, phone.area_code)
-    return Callee(phone.e164, phone.country, phone.e164[1 + len(calling_code) :], region)
+def time_first(name: str, first: Callable[[], object]) -> float:
+    """Seconds of the org's first decision, which builds its index; says so."""
+    started = time.perf_counter()
+    first()
+    seconds = time.perf_counter() - started
+    print(f"  first {name} (builds the index): {seconds:.2f} s", flush=True)
+    return seconds
 
 
-def requests_of(org: OrgData, count: int, seed: str) -> list[tuple[str, str, str | None]]:
-    """(agent, callee, campaign or None): random agents, a campaign on 30% of the calls."""
-    rng = random.Random(seed)
-    return [
-        (
-            rng.choice(org.agents),
-            rng.choice(org.callees),
-            rng.choice(org.campaigns) if rng.random() < 0.3 else None,
-        )
-        for _ in range(count)
-    ]
+def measure(
+    label: str,
+    run_one: Callable[..., object],
+    cases: Sequence[tuple[Any, ...]],
+    budget: float,
+    *,
+    rounds: int = 1,
+    unit: str = "ms",
+    note: str = "",
+) -> Figures:
+    """``run_one(*case)`` for each case, one call at a time (a Problem counts as an error);
+    prints the figures (in ``unit``, us or ms), then ``note``.
 
-
-def measure_pure(
-    desk: Desk, org: OrgData, count: int, budget: float, rounds: int = 3
-) -> tuple[Figures, float, str]:
-    """The pure ``decide()`` over the built snapshot, one call at a time, empty usage.
-
-    The same calls run in up to ``rounds`` rounds (while the budget lasts); the round with
-    the lowest p50 is reported, the one least disturbed by the rest of the machine."""
-    indexed = desk.snapshots[org.org_id]
-    assert isinstance(indexed, Indexed)
-    snapshot = indexed.snapshot
-    now = desk.now()
-    usage = Usage()
-    calls = [
-        Call(
-            snapshot.agents[agent],
-            callee_of(to, indexed.country),
-            snapshot.campaigns[campaign] if campaign else None,
-        )
-        for agent, to, campaign in requests_of(org, count, f"{SEED}:pure")
-    ]
-    pools: list[int] = []
-    steps: Counter[str] = Counter()
-    refused = 0
-    for call in calls:  # what the decisions are (not timed)
-        decision = decide(snapshot, usage, call, now)
-        pools.append(decision.pool_size)
-        steps[str(decision.step)] += 1
-        refused += decision.number is None
+    The same calls run in up to ``rounds`` rounds while the budget (seconds) lasts; the round
+    with the lowest p50 is reported, the one least disturbed by the rest of the machine."""
     best: Figures | None = None
     deadline = time.perf_counter() + budget
     clock = time.perf_counter_ns
@@ -692,48 +683,31 @@ def measure_pure(
         wait_quiet()
         watch = OtherLoad()
         samples: list[float] = []
-        for call in calls:
+        errors = 0
+        for case in cases:
             started = clock()
-            decide(snapshot, usage, call, now)
+            try:
+                run_one(*case)
+            except Problem:
+                errors += 1
             samples.append((clock() - started) / 1e9)
             if time.perf_counter() > deadline:
                 break
-        figures = Figures(samples, refused, others=watch.cores())
+        figures = Figures(samples, errors, watch.cores())
         if best is None or figures.p50 < best.p50:
             best = figures
         if time.perf_counter() > deadline:
             break
     assert best is not None
-    unusable = Counter(
-        " ".join(c.unusable.split()[:2]) if c.unusable else "usable"
-        for c in snapshot.numbers.values()
+    scale, digits = {"us": (1e6, 1), "ms": (1e3, 2)}[unit]
+    print(
+        f"  {label:<21}{len(best.samples):>6} calls  {best.per_second:>10,.0f}/s  "
+        f"p50 {best.p50 * scale:8.{digits}f} {unit}  p99 {best.p99 * scale:8.{digits}f} {unit}  "
+        f"errors {best.errors}  (others used {best.others:.2f} cores)"
+        + (f"\n    {note}" if note else ""),
+        flush=True,
     )
-    rested = sum(1 for c in snapshot.numbers.values() if c.rested_until and c.rested_until > now)
-    best.note = (
-        f"steps {dict(steps.most_common())}; pool size mean {sum(pools) / len(pools):.0f}, "
-        f"max {max(pools)}; numbers {dict(unusable)}, resting {rested}"
-    )
-    return best, sum(pools) / len(pools), best.note
-
-
-def measure_service(desk: Desk, org: OrgData, count: int, budget: float) -> Figures:
-    """The full ``decide_outbound`` (PostgreSQL included), one call at a time."""
-    actor = Actor(org.org_id, org.owner_id, Role.OWNER)
-    samples: list[float] = []
-    errors = 0
-    wait_quiet()
-    watch = OtherLoad()
-    deadline = time.perf_counter() + budget
-    for agent, to, campaign in requests_of(org, count, f"{SEED}:service"):
-        started = time.perf_counter()
-        try:
-            decide_outbound(desk, actor, agent_id=agent, to=to, campaign_id=campaign)
-        except Problem:
-            errors += 1
-        samples.append(time.perf_counter() - started)
-        if time.perf_counter() > deadline:
-            break
-    return Figures(samples, errors, others=watch.cores())
+    return best
 
 
 # --- Other load on the machine ---------------------------------------------------------------
@@ -796,19 +770,17 @@ class OtherLoad:
         return max(0.0, (busy - mine) / TICKS / elapsed) if elapsed > 0 else 0.0
 
 
-def wait_quiet(most: float | None = None, below: float = 0.15) -> None:
-    """Wait (at most ``most`` s, default ``QUIET_WAIT``) for a 2 s window in which other
-    processes use < ``below`` cores, so their load disturbs the figures less; say so if it
-    never came."""
-    most = QUIET_WAIT if most is None else most
+def wait_quiet() -> None:
+    """Wait (at most ``QUIET_WAIT`` s) for a 2 s window in which other processes use < 0.15
+    cores, so their load disturbs the figures less; say so if it never came."""
     started = time.perf_counter()
     while True:
         watch = OtherLoad()
         time.sleep(2)
         load = watch.cores()
-        if load < below:
+        if load < 0.15:
             return
-        if time.perf_counter() - started > most:
+        if time.perf_counter() - started > QUIET_WAIT:
             print(f"  (the machine stayed busy: others use {load:.2f} cores; measuring anyway)")
             return
 
@@ -824,7 +796,7 @@ def _post(conn: http.client.HTTPConnection, path: str, body: bytes, key: str) ->
     return response.status
 
 
-def _state(index: str = "indexed") -> tuple[int, dict[str, int]]:
+def _state(index: str) -> tuple[int, dict[str, int]]:
     """The answering worker's pid and its indexes' versions by org (``indexed``: caller ID,
     ``inbound``: inbound routing)."""
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
@@ -837,12 +809,13 @@ def _state(index: str = "indexed") -> tuple[int, dict[str, int]]:
 
 
 def start_server(database_url: str) -> subprocess.Popen[bytes]:
-    """uvicorn with 2 workers on this org's database; waits for /healthz. Migrates first:
-    the tree may have gained a migration since the database was made."""
+    """uvicorn with ``WORKERS`` workers on this org's database; waits for /healthz. Migrates
+    first: the tree may have gained a migration since the database was made."""
     upgrade(database_url)
     env = dict(os.environ, NUMBERDESK_DATABASE_URL=database_url)
     uvicorn = str(Path(sys.executable).parent / "uvicorn")
-    command = [uvicorn, "bench.app:make", "--factory", "--workers", "2", "--port", str(PORT)]
+    command = [uvicorn, "bench.app:make", "--factory", "--workers", str(WORKERS)]
+    command += ["--port", str(PORT)]
     server = subprocess.Popen(
         [*command, "--log-level", "warning"],
         cwd=ROOT,
@@ -875,14 +848,7 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def warm_up(
-    org: OrgData,
-    bodies: list[bytes],
-    version: int,
-    workers: int = 2,
-    path: str = "/v1/decisions/outbound",
-    index: str = "indexed",
-) -> float:
+def warm_up(org: OrgData, bodies: list[bytes], version: int, path: str, index: str) -> None:
     """Build the index in every worker, then settle: one decision at a time on a new
     connection each (so a worker builds its index once, not once per concurrent request)
     until every worker reports the org's index (``index`` of ``/bench/state``) at
@@ -891,7 +857,7 @@ def warm_up(
     codes: Counter[int] = Counter()
     started = time.perf_counter()
     ready: dict[int, int] = {}
-    while len([p for p, v in ready.items() if v == version]) < workers:
+    while list(ready.values()).count(version) < WORKERS:
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=3600)
         codes[_post(conn, path, rng.choice(bodies), org.api_key)] += 1
         conn.close()
@@ -931,7 +897,6 @@ def warm_up(
         f"last 200 p50 {settled[len(settled) // 2] * 1e3:.1f} ms",
         flush=True,
     )
-    return built
 
 
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
@@ -944,25 +909,11 @@ def _seconds(value: str) -> float:
     return float(found[1]) * _UNITS[found[2]]
 
 
-def run_wrk(
-    path: str,
-    seconds: int,
-    connections: int,
-    env: dict[str, str],
-    script: str = "bench/outbound.lua",
-) -> Wrk:
-    """wrk -t2 -c<connections> with the wrk ``script`` against ``path``."""
-    threads = min(2, connections)
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--latency",
-        "--timeout",
-        "60s",
-    ]
-    command += ["-s", script, f"http://127.0.0.1:{PORT}", "--", path]
+def run_wrk(path: str, seconds: int, connections: int, env: dict[str, str]) -> Wrk:
+    """wrk -t2 -c<connections> with ``SCRIPT`` against ``path``."""
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
+    command += ["--latency", "--timeout", "60s", "-s", SCRIPT, f"http://127.0.0.1:{PORT}"]
+    command += ["--", path]
     wait_quiet()
     watch = OtherLoad()
     out = subprocess.run(
@@ -988,35 +939,65 @@ def run_wrk(
 
 
 def measure_http(
-    org: OrgData, database_url: str, seconds: int, connections: int, version: int
-) -> tuple[Wrk, Wrk, float]:
-    """Decisions and the stub over HTTP, with wrk, against 2 uvicorn workers."""
-    bodies = [
-        json.dumps(
-            {"agent_id": a, "to": t} | ({"campaign_id": c} if c else {}), separators=(",", ":")
-        )
-        for a, t, c in requests_of(org, 20_000, f"{SEED}:http")
-    ]
+    org: OrgData,
+    url: str,
+    bodies: Sequence[dict[str, str]],
+    args: argparse.Namespace,
+    version: int,
+    *,
+    path: str,
+    stub: str,
+    index: str,
+    around: AbstractContextManager[object] | None = None,
+) -> Http | None:
+    """The stub (``stub``), then the decisions (``path``) over HTTP, with wrk, against the
+    uvicorn workers once they warmed up the org's ``index`` at ``version``, all inside
+    ``around``; prints the figures. None when ``--http-seconds`` is 0 or it failed."""
+    if args.http_seconds <= 0:
+        return None
+    lines = [json.dumps(b, separators=(",", ":")) for b in bodies]
     folder = Path(tempfile.mkdtemp(prefix="numberdesk-bench-"))
-    (folder / "bodies.jsonl").write_text("\n".join(bodies) + "\n")
+    (folder / "bodies.jsonl").write_text("\n".join(lines) + "\n")
     env = dict(os.environ, BENCH_BODIES=str(folder / "bodies.jsonl"), BENCH_API_KEY=org.api_key)
-    server = start_server(database_url)
     try:
-        built = warm_up(org, [b.encode() for b in bodies], version)
-        stub = run_wrk("/bench/stub", seconds, connections, env)
-        decisions = run_wrk("/v1/decisions/outbound", seconds, connections, env)
+        server = start_server(url)
+        try:
+            with around or contextlib.nullcontext():
+                warm_up(org, [line.encode() for line in lines], version, path, index)
+                stub_figures = run_wrk(stub, args.http_seconds, args.connections, env)
+                started = datetime.now(UTC)
+                figures = run_wrk(path, args.http_seconds, args.connections, env)
+        finally:
+            stop_server(server)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        print(f"  HTTP measurement failed: {exc}", flush=True)
+        return None
     finally:
-        stop_server(server)
         shutil.rmtree(folder, ignore_errors=True)
-    return decisions, stub, built
+    result = Http(figures, stub_figures, started)
+    for name, w in (("HTTP decisions", result.decisions), ("HTTP stub", result.stub)):
+        print(
+            f"  {name:<15} {w.requests:>7} requests {w.per_second:>9,.0f}/s  "
+            f"p50 {w.p50 * 1e3:7.2f} ms  p99 {w.p99 * 1e3:7.2f} ms  "
+            f"non-2xx {w.non_2xx}  {w.errors}(others used {w.others:.2f} cores)",
+            flush=True,
+        )
+    print(f"  ratio to the stub: {result.ratio:.2f}")
+    return result
 
 
 # --- One size ----------------------------------------------------------------------------------
 
 
-def recreate_database(admin_url: str, drop_only: bool = False) -> None:
-    """Drop ``numberdesk_bench`` (and create it again unless ``drop_only``)."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+def database_url(postgres_url: str, database: str) -> str:
+    """The URL of ``database`` on the server of ``postgres_url``, for psycopg."""
+    base = make_url(normalise_url(postgres_url))
+    return base.set(drivername="postgresql", database=database).render_as_string(False)
+
+
+def recreate_database(postgres_url: str, drop_only: bool = False) -> None:
+    """Drop ``DATABASE`` (and create it again unless ``drop_only``)."""
+    with psycopg.connect(database_url(postgres_url, "postgres"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         if not drop_only:
             conn.execute(f"CREATE DATABASE {DATABASE}")
@@ -1036,19 +1017,14 @@ def area_summary(counts: list[int]) -> str:
 
 
 def build_org(
-    size: int,
-    calls: int,
-    args: argparse.Namespace,
-    areas: list[Area],
-    uncovered: dict[str, list[Area]],
+    size: int, calls: int, args: argparse.Namespace, plan: Plan
 ) -> tuple[OrgData, str, int, float]:
     """A fresh database ``DATABASE`` with one org of ``size`` numbers, bulk-loaded: the org,
     the database's URL, the org's config version, and the seconds the load took."""
+    areas, uncovered = plan
     print(f"\n=== {size:,} numbers, {calls:,} recorded calls ===", flush=True)
-    base = make_url(normalise_url(args.postgres_url))
-    admin_url = base.set(drivername="postgresql", database="postgres").render_as_string(False)
-    url = base.set(drivername="postgresql", database=DATABASE).render_as_string(False)
-    recreate_database(admin_url)
+    url = database_url(args.postgres_url, DATABASE)
+    recreate_database(args.postgres_url)
     started = time.perf_counter()
     upgrade(url)
     desk = build_desk(Settings(database_url=url))
@@ -1058,94 +1034,25 @@ def build_org(
     org = OrgData(new.org.org_id, new.owner.id, new.api_key, areas, counts)
     print(f"  {area_summary(counts)}", flush=True)
     engine = create_engine(normalise_url(url))
-    now = datetime.now(UTC)
     generate_callees(org, uncovered, 20_000 if not args.quick else 5_000)
-    load(engine, org, size, calls, now)
-    with engine.connect() as conn:
-        version = int(
-            conn.execute(
-                text("SELECT config_version FROM orgs WHERE org_id = :o"), {"o": org.org_id}
-            ).scalar_one()
-        )
+    version = load(engine, org, size, calls, datetime.now(UTC))
     engine.dispose()
     load_seconds = time.perf_counter() - started
     print(f"  load: {load_seconds:.1f} s in all", flush=True)
     return org, url, version, load_seconds
 
 
-def run_size(
-    size: int,
-    calls: int,
-    args: argparse.Namespace,
-    areas: list[Area],
-    uncovered: dict[str, list[Area]],
-) -> Result:
-    """Load one org of ``size`` numbers and measure its decisions."""
-    org, url, version, load_seconds = build_org(size, calls, args, areas, uncovered)
-    upgrade(url)  # the tree may have gained a migration meanwhile
-    desk = build_desk(Settings(database_url=url))
-    actor = Actor(org.org_id, org.owner_id, Role.OWNER)
-    started = time.perf_counter()
-    decide_outbound(desk, actor, agent_id=org.agents[0], to=org.callees[0])
-    index_seconds = time.perf_counter() - started
-    print(f"  first decide_outbound (builds the index): {index_seconds:.2f} s", flush=True)
-    pure, pool_seen, note = measure_pure(desk, org, args.pure_calls, args.budget)
-    print(
-        f"  pure decide():       {len(pure.samples):>6} calls  {pure.per_second:>10,.0f}/s  "
-        f"p50 {pure.p50 * 1e6:8.1f} us  p99 {pure.p99 * 1e6:8.1f} us  refused {pure.errors}  "
-        f"(others used {pure.others:.2f} cores)\n    {note}",
-        flush=True,
-    )
-    service = measure_service(desk, org, args.service_calls, args.budget)
-    print(
-        f"  decide_outbound():   {len(service.samples):>6} calls  {service.per_second:>10,.0f}/s  "
-        f"p50 {service.p50 * 1e3:8.2f} ms  p99 {service.p99 * 1e3:8.2f} ms  "
-        f"errors {service.errors}  (others used {service.others:.2f} cores)",
-        flush=True,
-    )
-    desk.store.engine.dispose()
-    http_figures = stub = None
-    if args.http_seconds > 0:
-        try:
-            http_figures, stub, _ = measure_http(
-                org, url, args.http_seconds, args.connections, version
-            )
-        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
-            print(f"  HTTP measurement failed: {exc}", flush=True)
-    if http_figures and stub:
-        for name, w in (("HTTP decisions", http_figures), ("HTTP stub", stub)):
-            print(
-                f"  {name:<15} {w.requests:>7} requests {w.per_second:>9,.0f}/s  "
-                f"p50 {w.p50 * 1e3:7.2f} ms  p99 {w.p99 * 1e3:7.2f} ms  "
-                f"non-2xx {w.non_2xx}  {w.errors}(others used {w.others:.2f} cores)",
-                flush=True,
-            )
-        print(f"  ratio to the stub: {http_figures.per_second / stub.per_second:.2f}")
-    return Result(
-        size,
-        calls,
-        area_summary(org.counts),
-        pool_seen,
-        load_seconds,
-        index_seconds,
-        pure,
-        service,
-        http_figures,
-        stub,
-    )
-
-
 # --- Report ------------------------------------------------------------------------------------
 
 
-def print_summary(results: list[Result]) -> None:
-    """One table, then the goals."""
+def print_summary(results: list[Result], title: str = "") -> None:
+    """The title if any, one table, each size's note, then the goals."""
+    if title:
+        print(f"\n{title}")
     print_table(results)
     print()
     for r in results:
-        print(
-            f"  {r.size:>9,}: {r.area_stats}; a decision's pool {r.pool_seen:.0f} numbers on average"
-        )
+        print(f"  {r.size:>9,}: {r.note}")
     print_goals(results)
 
 
@@ -1159,14 +1066,15 @@ def print_table(results: list[Result]) -> None:
     print("\n" + head)
     print("|" + "|".join(["---:"] * 15) + "|")
     for r in results:
-        h, s = r.http, r.stub
-        http_cells = (
-            f"{h.per_second:,.0f} | {h.p50 * 1e3:.2f} | {h.p99 * 1e3:.2f} | "
-            f"{s.per_second:,.0f} | {h.per_second / s.per_second:.2f}"
-            if h and s
-            else "- | - | - | - | -"
-        )
-        others = [r.pure.others, r.service.others] + ([h.others, s.others] if h and s else [])
+        others = [r.pure.others, r.service.others]
+        http_cells = "- | - | - | - | -"
+        if r.http:
+            h, s = r.http.decisions, r.http.stub
+            http_cells = (
+                f"{h.per_second:,.0f} | {h.p50 * 1e3:.2f} | {h.p99 * 1e3:.2f} | "
+                f"{s.per_second:,.0f} | {r.http.ratio:.2f}"
+            )
+            others += [h.others, s.others]
         print(
             f"| {r.size:,} | {r.calls:,} | {r.load_seconds:.0f} | {r.index_seconds:.1f} | "
             f"{r.pure.p50 * 1e6:.1f} | {r.pure.p99 * 1e6:.1f} | {r.pure.per_second:,.0f} | "
@@ -1192,10 +1100,9 @@ def print_goals(results: list[Result]) -> None:
         f"-> {verdict(growth <= 1.2)}"
     )
     for r in results:
-        h, s = r.http, r.stub
-        if not (h and s):
+        if not r.http:
             continue
-        ratio = h.per_second / s.per_second
+        h, ratio = r.http.decisions, r.http.ratio
         print(
             f"  HTTP at {r.size:,}: {h.per_second:,.0f}/s (>= 2,500: {verdict(h.per_second >= 2500)}), "
             f"p99 {h.p99 * 1e3:.2f} ms (<= 10 ms: {verdict(h.p99 <= 0.010)}), "
@@ -1203,8 +1110,15 @@ def print_goals(results: list[Result]) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+# --- A run: every size -------------------------------------------------------------------------
+
+RunSize = Callable[[int, int, argparse.Namespace, Plan], Result]
+
+
+def parse_args(description: str | None, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The options both benchmarks take, ``--quick``'s and ``--http-seconds``' defaults
+    applied; exits if wrk is needed and missing."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--calls", type=int, default=10_000_000, help="at the largest size")
     parser.add_argument("--http-seconds", type=int, help="10 (3 with --quick); 0: no HTTP")
@@ -1212,6 +1126,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pure-calls", type=int, default=20_000)
     parser.add_argument("--service-calls", type=int, default=2_000)
     parser.add_argument("--budget", type=float, default=120, help="at most seconds per loop")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=180,
+        help="at most seconds to wait for a quiet machine before each measurement",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
@@ -1228,10 +1148,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.http_seconds = 3 if args.quick else 10
     if args.http_seconds > 0 and shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk, or pass --http-seconds 0")
+    return args
+
+
+def run(
+    run_size: RunSize,
+    *,
+    doc: str | None,
+    database: str,
+    port: int,
+    title: str = "",
+    argv: Sequence[str] | None = None,
+) -> None:
+    """A benchmark from the command line: ``run_size`` for each size (with 10 recorded calls
+    per number, ``--calls`` at the largest) in its own ``database``, its server on ``port``;
+    then the summary under ``title``. ``doc``: the module's docstring, for ``--help``."""
+    global DATABASE, PORT, QUIET_WAIT
+    args = parse_args(doc.split("\n\n")[0] if doc else None, argv)
+    DATABASE, PORT, QUIET_WAIT = database, port, args.quiet_wait
     sizes = [int(s) for s in args.sizes.split(",")]
     os.chdir(ROOT)
     started = time.perf_counter()
-    areas, uncovered = plan_areas()
+    plan = plan_areas()
+    areas, uncovered = plan
     print(
         f"{len(areas)} area codes the org may cover in {len(PLAN)} countries, "
         f"{sum(len(a) for a in uncovered.values())} elsewhere for callees "
@@ -1240,13 +1179,114 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = []
     for size in sizes:
         calls = args.calls if size == max(sizes) else 10 * size
-        results.append(run_size(size, calls, args, areas, uncovered))
+        results.append(run_size(size, calls, args, plan))
     if not args.keep:
-        base = make_url(normalise_url(args.postgres_url))
-        admin = base.set(drivername="postgresql", database="postgres").render_as_string(False)
-        recreate_database(admin, drop_only=True)
-    print_summary(results)
+        recreate_database(args.postgres_url, drop_only=True)
+    print_summary(results, title)
     print(f"\nwhole run: {(time.perf_counter() - started) / 60:.1f} min")
+
+
+# --- Outbound caller ID ------------------------------------------------------------------------
+
+
+def callee_of(e164: str, country: str) -> Callee:
+    """The callee as the service builds it (services.callerid._callee)."""
+    phone = parse_phone(e164, country, field="to")
+    calling_code = str(phonenumbers.country_code_for_region(phone.country))
+    region = region_of(phone.e164, phone.country, phone.area_code)
+    return Callee(phone.e164, phone.country, phone.e164[1 + len(calling_code) :], region)
+
+
+def requests_of(org: OrgData, count: int, seed: str) -> list[tuple[str, str, str | None]]:
+    """(agent, callee, campaign or None): random agents, a campaign on 30% of the calls."""
+    rng = random.Random(seed)
+    return [
+        (
+            rng.choice(org.agents),
+            rng.choice(org.callees),
+            rng.choice(org.campaigns) if rng.random() < 0.3 else None,
+        )
+        for _ in range(count)
+    ]
+
+
+def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[Figures, float]:
+    """The pure ``decide()`` over the built snapshot, one call at a time, empty usage, best
+    of 3 rounds; and the mean size of the pool that chose."""
+    indexed = desk.snapshots[org.org_id]
+    assert isinstance(indexed, Indexed)
+    snapshot = indexed.snapshot
+    now = desk.now()
+    usage = Usage()
+    cases = [
+        (
+            snapshot,
+            usage,
+            Call(
+                snapshot.agents[agent],
+                callee_of(to, indexed.country),
+                snapshot.campaigns[campaign] if campaign else None,
+            ),
+            now,
+        )
+        for agent, to, campaign in requests_of(org, count, f"{SEED}:pure")
+    ]
+    pools: list[int] = []
+    steps: Counter[str] = Counter()
+    for case in cases:  # what the decisions are (not timed)
+        decision = decide(*case)
+        pools.append(decision.pool_size)
+        steps[str(decision.step or "refused")] += 1
+    unusable = Counter(
+        " ".join(c.unusable.split()[:2]) if c.unusable else "usable"
+        for c in snapshot.numbers.values()
+    )
+    rested = sum(1 for c in snapshot.numbers.values() if c.rested_until and c.rested_until > now)
+    pool = sum(pools) / len(pools)
+    note = (
+        f"steps {dict(steps.most_common())}; pool size mean {pool:.0f}, max {max(pools)}; "
+        f"numbers {dict(unusable)}, resting {rested}"
+    )
+    figures = measure("pure decide():", decide, cases, budget, rounds=3, unit="us", note=note)
+    return figures, pool
+
+
+def run_size(size: int, calls: int, args: argparse.Namespace, plan: Plan) -> Result:
+    """Load one org of ``size`` numbers and measure its outbound decisions."""
+    org, url, version, load_seconds = build_org(size, calls, args, plan)
+    desk = build_desk(Settings(database_url=url))
+    actor = Actor(org.org_id, org.owner_id, Role.OWNER)
+
+    def decide_one(agent: str, to: str, campaign: str | None) -> object:
+        return decide_outbound(desk, actor, agent_id=agent, to=to, campaign_id=campaign)
+
+    index_seconds = time_first(
+        "decide_outbound", lambda: decide_one(org.agents[0], org.callees[0], None)
+    )
+    pure, pool = measure_pure(desk, org, args.pure_calls, args.budget)
+    service_calls = requests_of(org, args.service_calls, f"{SEED}:service")
+    service = measure("decide_outbound():", decide_one, service_calls, args.budget)
+    desk.store.engine.dispose()
+    bodies = [
+        {"agent_id": a, "to": t} | ({"campaign_id": c} if c else {})
+        for a, t, c in requests_of(org, 20_000, f"{SEED}:http")
+    ]
+    http = measure_http(
+        org,
+        url,
+        bodies,
+        args,
+        version,
+        path="/v1/decisions/outbound",
+        stub="/bench/stub",
+        index="indexed",
+    )
+    note = f"{area_summary(org.counts)}; a decision's pool {pool:.0f} numbers on average"
+    return Result(size, calls, load_seconds, index_seconds, pure, service, http, note)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(run_size, doc=__doc__, database="numberdesk_bench", port=8765, argv=argv)
 
 
 if __name__ == "__main__":

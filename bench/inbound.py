@@ -26,7 +26,8 @@ withheld callers, numbers that are not ours. Then it measures
 * ``POST /v1/decisions/inbound`` with wrk (keep-alive, 2 uvicorn workers on port 8766), and,
   in the same run, ``POST /bench/stub-inbound``: same body and answer shape, no work,
 
-and prints the same figures, summary table and goals as ``bench/decisions.py``. Calls are
+and prints the same figures, summary table and goals as ``bench/decisions.py``, whose shared
+part (measuring, the server, wrk, the report, the loop over sizes) it runs with. Calls are
 admitted against their company number's limit (I10) and never ended by the load, so while
 measuring a thread plays the PBX's ``ended``: a call stops counting after about a second.
 It prints figures and never asserts timings. Run from the repository root, beside the
@@ -39,33 +40,23 @@ outbound benchmark if need be (its own database and port):
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import os
 import random
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, cast
 
 import decisions
 import psycopg
-from decisions import SEED, Figures, OrgData, Result, Wrk
+from decisions import SEED, Figures, OrgData, Plan, Result
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
 from numberdesk.domain.company import check_company_settings
-from numberdesk.domain.errors import Problem
 from numberdesk.domain.inbound import InboundCall, Snapshot, decide
 from numberdesk.domain.inbound_input import counts_against_limit, read_caller, read_channel, read_to
 from numberdesk.domain.orgs import Actor, Role
@@ -76,13 +67,7 @@ from numberdesk.services.inbound import decide_inbound
 from numberdesk.services.inbound_index import InboundIndex, current_index, key_of
 from numberdesk.store.db import normalise_url
 from numberdesk.store.inbound import InboundRepo
-from numberdesk.store.migrate import upgrade
 
-DATABASE = "numberdesk_bench_inbound"
-PORT = 8766
-PATH = "/v1/decisions/inbound"
-STUB = "/bench/stub-inbound"
-SCRIPT = "bench/inbound.lua"
 HOLD = 1.0  # seconds an admitted call counts against its number's limit while measuring
 
 # What arrives: (share, kind). Callbacks go to the number that called the person.
@@ -127,14 +112,14 @@ class Inbound:
     strangers: list[str] = field(default_factory=list)  # callers nobody here knows
     foreign: list[str] = field(default_factory=list)  # numbers that are not ours
     routes: Counter[str] = field(default_factory=Counter)  # numbers by route type
-    seconds: float = 0.0
+    version: int = 0  # the org's config version once configured
+    seconds: float = 0.0  # how long configuring took
 
 
 def _valid_numbers(org: OrgData, count: int, rng: random.Random, avoid: set[str]) -> list[str]:
     """``count`` valid local numbers of the org's areas (as its numbers are spread), none
     of ``avoid`` nor the org's own."""
-    live = [i for i, n in enumerate(org.counts) if n > 0]
-    weights = [org.areas[i].weight for i in live]
+    live, weights = org.weighted_areas()
     ours = set(org.e164s)
     found: list[str] = []
     while len(found) < count:
@@ -209,10 +194,10 @@ def configure_inbound(url: str, org: OrgData, size: int, now: datetime) -> Inbou
     inbound = Inbound()
     millis = int(now.timestamp() * 1000)
     engine = create_engine(normalise_url(url))
-    copy = decisions._copy_rows
+    copy = decisions.copy_rows
 
-    queues = decisions._ids("que", max(3, size // 20_000), millis)
-    dests = decisions._ids("dst", max(3, size // 50_000), millis)
+    queues = decisions.new_ids("que", max(3, size // 20_000), millis)
+    dests = decisions.new_ids("dst", max(3, size // 50_000), millis)
     rows: list[tuple[object, ...]] = [
         (org.org_id, q, f"Queue {n}", f"sip:queue{n}@pbx.bench.invalid", now)
         for n, q in enumerate(queues)
@@ -266,32 +251,26 @@ def configure_inbound(url: str, org: OrgData, size: int, now: datetime) -> Inbou
             text = json.dumps(route.to_json()) if route else None
             yield number_id, kind, text, forward
 
-    raw = engine.raw_connection()
-    try:
-        conn = cast("psycopg.Connection[Any]", raw.driver_connection)
-        with conn.cursor() as cur:
-            cur.execute("SET synchronous_commit = off")
-            cur.executemany(
-                "UPDATE users SET presence = %s, extension = %s, work_phone = %s, "
-                "voicemail_email = %s, not_reachable_number = %s, greeting_url = %s, "
-                "business_hours = %s::jsonb WHERE org_id = %s AND id = %s",
-                agent_rows,
-            )
-            cur.execute(
-                "CREATE TEMP TABLE bench_routes (id text PRIMARY KEY, kind text, route jsonb, "
-                "forward_to text) ON COMMIT DROP"
-            )
-            with cur.copy("COPY bench_routes (id, kind, route, forward_to) FROM STDIN") as rows_in:
-                for row in number_rows():
-                    rows_in.write_row(row)
-            cur.execute(
-                "UPDATE numbers n SET kind = b.kind, route = b.route, forward_to = b.forward_to "
-                "FROM bench_routes b WHERE n.org_id = %s AND n.id = b.id",
-                (org.org_id,),
-            )
-        conn.commit()
-    finally:
-        raw.close()
+    with decisions.bulk_cursor(engine) as cur:
+        cur.executemany(
+            "UPDATE users SET presence = %s, extension = %s, work_phone = %s, "
+            "voicemail_email = %s, not_reachable_number = %s, greeting_url = %s, "
+            "business_hours = %s::jsonb WHERE org_id = %s AND id = %s",
+            agent_rows,
+        )
+        cur.execute(
+            "CREATE TEMP TABLE bench_routes (id text PRIMARY KEY, kind text, route jsonb, "
+            "forward_to text) ON COMMIT DROP"
+        )
+        with cur.copy("COPY bench_routes (id, kind, route, forward_to) FROM STDIN") as rows_in:
+            for row in number_rows():
+                rows_in.write_row(row)
+        cur.execute(
+            "UPDATE numbers n SET kind = b.kind, route = b.route, forward_to = b.forward_to "
+            "FROM bench_routes b WHERE n.org_id = %s AND n.id = b.id",
+            (org.org_id,),
+        )
+        cur.connection.commit()
     copy(
         engine,
         "COPY company_numbers (org_id, number_id, settings, updated_at) FROM STDIN",
@@ -322,12 +301,10 @@ def configure_inbound(url: str, org: OrgData, size: int, now: datetime) -> Inbou
         agent = contact(e164)
         if rng.random() < 0.08:
             contact(e164, agent if rng.random() < 0.5 else rng.choice(org.agents))
-    live = [i for i, n in enumerate(org.counts) if n > 0]
-    weights = [org.areas[i].weight for i in live]
+    live, weights = org.weighted_areas()
     for index in rng.choices(live, weights, k=max(0, size // 2 - len(contact_rows))):
         area = org.areas[index]
-        national = area.code + str(rng.randrange(10**area.width)).zfill(area.width)
-        contact(f"+{area.calling_code}{national}")
+        contact(f"+{area.calling_code}{decisions.random_national(area, rng)}")
     copy(
         engine,
         "COPY contacts (org_id, id, external_id, name, primary_agent_id, source, tags, "
@@ -351,10 +328,11 @@ def configure_inbound(url: str, org: OrgData, size: int, now: datetime) -> Inbou
     inbound.foreign = [c for c, a in zip(org.callees, org.callee_area, strict=True) if a < 0]
 
     with engine.begin() as conn_:
-        conn_.exec_driver_sql(
-            "UPDATE orgs SET config_version = config_version + 1 WHERE org_id = %(org)s",
+        inbound.version = conn_.exec_driver_sql(
+            "UPDATE orgs SET config_version = config_version + 1 WHERE org_id = %(org)s "
+            "RETURNING config_version",
             {"org": org.org_id},
-        )
+        ).scalar_one()
     engine.dispose()
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute("VACUUM (ANALYZE) numbers, users, contacts, contact_phones")
@@ -424,14 +402,11 @@ def _share(counts: Counter[str], most: int = 12) -> str:
 # --- Measuring ---------------------------------------------------------------------------------
 
 
-def measure_pure(
-    desk: Desk, org: OrgData, inbound: Inbound, count: int, budget: float, rounds: int = 3
-) -> tuple[Figures, str]:
+def measure_pure(desk: Desk, org: OrgData, inbound: Inbound, count: int, budget: float) -> Figures:
     """The pure ``decide()`` over per-call snapshots built as ``decide_inbound`` builds them
     (the index, the caller's last callers, contacts and the agents' presence, the number's
-    live calls), one call at a time. The snapshots are built first (not timed); the same
-    calls run in up to ``rounds`` rounds while the budget lasts, and the round with the
-    lowest p50 is reported, as ``bench/decisions.py`` does."""
+    live calls), one call at a time, best of 3 rounds. The snapshots are built first (not
+    timed)."""
     now = desk.now()
     cases: list[tuple[Snapshot, InboundCall]] = []
     with desk.store.transaction() as tx:
@@ -455,60 +430,14 @@ def measure_pure(
         decision = decide(snapshot, call)
         routes[snapshot.number.route.type.value if snapshot.number else "not ours"] += 1
         answers[f"{decision.action.value}/{decision.reason.value}"] += 1
-    best: Figures | None = None
-    deadline = time.perf_counter() + budget
-    clock = time.perf_counter_ns
-    for _ in range(rounds):
-        gc.collect()
-        decisions.wait_quiet()
-        watch = decisions.OtherLoad()
-        samples: list[float] = []
-        for snapshot, call in cases:
-            started = clock()
-            decide(snapshot, call)
-            samples.append((clock() - started) / 1e9)
-            if time.perf_counter() > deadline:
-                break
-        figures = Figures(samples, others=watch.cores())
-        if best is None or figures.p50 < best.p50:
-            best = figures
-        if time.perf_counter() > deadline:
-            break
-    assert best is not None
     local = now.astimezone(index.timezone)
-    best.note = (
+    note = (
         f"at {local:%a %H:%M} in the org; dialled routes {_share(routes)}\n"
         f"    answers {_share(answers)}"
     )
-    return best, best.note
-
-
-def measure_service(
-    desk: Desk, org: OrgData, inbound: Inbound, count: int, budget: float
-) -> Figures:
-    """The full ``decide_inbound`` (PostgreSQL included, recorded), one call at a time."""
-    actor = Actor(org.org_id, org.owner_id, Role.OWNER)
-    samples: list[float] = []
-    errors = 0
-    decisions.wait_quiet()
-    watch = decisions.OtherLoad()
-    deadline = time.perf_counter() + budget
-    for body in requests_of(org, inbound, count, f"{SEED}:inbound:service"):
-        started = time.perf_counter()
-        try:
-            decide_inbound(
-                desk,
-                actor,
-                to=body["to"],
-                caller=body.get("from"),
-                channel=body.get("channel", "voice"),
-            )
-        except Problem:
-            errors += 1
-        samples.append(time.perf_counter() - started)
-        if time.perf_counter() > deadline:
-            break
-    return Figures(samples, errors, others=watch.cores())
+    return decisions.measure(
+        "pure decide():", decide, cases, budget, rounds=3, unit="us", note=note
+    )
 
 
 class CallEnder:
@@ -553,184 +482,67 @@ def answers_since(url: str, org_id: str, since: datetime) -> Counter[str]:
     return Counter({str(k): int(v) for k, v in rows})
 
 
-def measure_http(
-    org: OrgData,
-    inbound: Inbound,
-    url: str,
-    args: argparse.Namespace,
-    version: int,
-    max_call_minutes: int,
-) -> tuple[Wrk, Wrk, Counter[str]]:
-    """Decisions and the stub over HTTP, with wrk, against 2 uvicorn workers."""
-    bodies = [
-        json.dumps(b, separators=(",", ":"))
-        for b in requests_of(org, inbound, 20_000, f"{SEED}:inbound:http")
-    ]
-    folder = Path(tempfile.mkdtemp(prefix="numberdesk-bench-inbound-"))
-    (folder / "bodies.jsonl").write_text("\n".join(bodies) + "\n")
-    env = dict(os.environ, BENCH_BODIES=str(folder / "bodies.jsonl"), BENCH_API_KEY=org.api_key)
-    server = decisions.start_server(url)
-    try:
-        with CallEnder(url, org.org_id, max_call_minutes):
-            decisions.warm_up(
-                org, [b.encode() for b in bodies], version, path=PATH, index="inbound"
-            )
-            stub = decisions.run_wrk(STUB, args.http_seconds, args.connections, env, SCRIPT)
-            since = datetime.now(UTC)
-            found = decisions.run_wrk(PATH, args.http_seconds, args.connections, env, SCRIPT)
-        answers = answers_since(url, org.org_id, since)
-    finally:
-        decisions.stop_server(server)
-        shutil.rmtree(folder, ignore_errors=True)
-    return found, stub, answers
-
-
 # --- One size ----------------------------------------------------------------------------------
 
 
-def run_size(
-    size: int,
-    calls: int,
-    args: argparse.Namespace,
-    areas: list[decisions.Area],
-    uncovered: dict[str, list[decisions.Area]],
-) -> tuple[Result, str]:
+def run_size(size: int, calls: int, args: argparse.Namespace, plan: Plan) -> Result:
     """Load one org of ``size`` numbers, configure its inbound routing and measure."""
-    org, url, _, load_seconds = decisions.build_org(size, calls, args, areas, uncovered)
-    upgrade(url)  # the tree may have gained a migration meanwhile
+    org, url, _, load_seconds = decisions.build_org(size, calls, args, plan)
     inbound = configure_inbound(url, org, size, datetime.now(UTC))
     load_seconds += inbound.seconds
-    with psycopg.connect(url) as conn:
-        row = conn.execute(
-            "SELECT config_version FROM orgs WHERE org_id = %s", (org.org_id,)
-        ).fetchone()
-        assert row is not None
-        version = int(row[0])
 
     desk = build_desk(Settings(database_url=url))
     actor = Actor(org.org_id, org.owner_id, Role.OWNER)
-    started = time.perf_counter()
+
+    def decide_one(body: dict[str, str], dry_run: bool = False) -> object:
+        channel = body.get("channel", "voice")
+        caller = body.get("from")
+        return decide_inbound(
+            desk, actor, to=body["to"], caller=caller, channel=channel, dry_run=dry_run
+        )
+
     first = requests_of(org, inbound, 1, f"{SEED}:inbound:first")[0]
-    channel = first.get("channel", "voice")
-    decide_inbound(
-        desk, actor, to=first["to"], caller=first.get("from"), channel=channel, dry_run=True
-    )
-    index_seconds = time.perf_counter() - started
-    print(f"  first decide_inbound (builds the index): {index_seconds:.2f} s", flush=True)
+    index_seconds = decisions.time_first("decide_inbound", lambda: decide_one(first, True))
     index = desk.snapshots[key_of(org.org_id)]
     assert isinstance(index, InboundIndex)
     indexed = Counter(n.route.type.value for n in index.numbers.values())
     if indexed != inbound.routes:
         print(f"  WARNING: the index read other routes than were loaded: {dict(indexed)}")
 
-    pure, note = measure_pure(desk, org, inbound, args.pure_calls, args.budget)
-    print(
-        f"  pure decide():       {len(pure.samples):>6} calls  {pure.per_second:>10,.0f}/s  "
-        f"p50 {pure.p50 * 1e6:8.1f} us  p99 {pure.p99 * 1e6:8.1f} us  "
-        f"(others used {pure.others:.2f} cores)\n    {note}",
-        flush=True,
-    )
+    pure = measure_pure(desk, org, inbound, args.pure_calls, args.budget)
     minutes = desk.settings.max_call_minutes
+    bodies = requests_of(org, inbound, args.service_calls, f"{SEED}:inbound:service")
     with CallEnder(url, org.org_id, minutes):
-        service = measure_service(desk, org, inbound, args.service_calls, args.budget)
-    print(
-        f"  decide_inbound():    {len(service.samples):>6} calls  {service.per_second:>10,.0f}/s  "
-        f"p50 {service.p50 * 1e3:8.2f} ms  p99 {service.p99 * 1e3:8.2f} ms  "
-        f"errors {service.errors}  (others used {service.others:.2f} cores)",
-        flush=True,
-    )
+        service = decisions.measure(
+            "decide_inbound():", decide_one, [(b,) for b in bodies], args.budget
+        )
     desk.store.engine.dispose()
-    http_figures = stub = None
-    if args.http_seconds > 0:
-        try:
-            http_figures, stub, answers = measure_http(org, inbound, url, args, version, minutes)
-            print(f"  HTTP answers: {_share(answers)}", flush=True)
-        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
-            print(f"  HTTP measurement failed: {exc}", flush=True)
-    if http_figures and stub:
-        for name, w in (("HTTP decisions", http_figures), ("HTTP stub", stub)):
-            print(
-                f"  {name:<15} {w.requests:>7} requests {w.per_second:>9,.0f}/s  "
-                f"p50 {w.p50 * 1e3:7.2f} ms  p99 {w.p99 * 1e3:7.2f} ms  "
-                f"non-2xx {w.non_2xx}  {w.errors}(others used {w.others:.2f} cores)",
-                flush=True,
-            )
-        print(f"  ratio to the stub: {http_figures.per_second / stub.per_second:.2f}")
-    routes = _share(inbound.routes)
-    result = Result(
-        size,
-        calls,
-        decisions.area_summary(org.counts),
-        float("nan"),  # outbound only: the caller-ID pool
-        load_seconds,
-        index_seconds,
-        pure,
-        service,
-        http_figures,
-        stub,
+    http = decisions.measure_http(
+        org,
+        url,
+        requests_of(org, inbound, 20_000, f"{SEED}:inbound:http"),
+        args,
+        inbound.version,
+        path="/v1/decisions/inbound",
+        stub="/bench/stub-inbound",
+        index="inbound",
+        around=CallEnder(url, org.org_id, minutes),
     )
-    return result, f"numbers by route: {routes}"
+    if http:
+        print(f"  HTTP answers: {_share(answers_since(url, org.org_id, http.started))}", flush=True)
+    note = f"numbers by route: {_share(inbound.routes)}"
+    return Result(size, calls, load_seconds, index_seconds, pure, service, http, note)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
-    parser.add_argument("--calls", type=int, default=10_000_000, help="at the largest size")
-    parser.add_argument("--http-seconds", type=int, help="10 (3 with --quick); 0: no HTTP")
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--pure-calls", type=int, default=20_000)
-    parser.add_argument("--service-calls", type=int, default=2_000)
-    parser.add_argument("--budget", type=float, default=120, help="at most seconds per loop")
-    parser.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=180,
-        help="at most seconds to wait for a quiet machine before each measurement",
+    decisions.run(
+        run_size,
+        doc=__doc__,
+        database="numberdesk_bench_inbound",
+        port=8766,
+        title="Inbound decisions:",
+        argv=argv,
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "NUMBERDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        ),
-    )
-    parser.add_argument("--quick", action="store_true", help="1k and 10k numbers, a smoke run")
-    parser.add_argument("--keep", action="store_true", help="keep the last size's database")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.sizes, args.calls = "1000,10000", 100_000
-        args.pure_calls, args.service_calls = 5_000, 500
-    if args.http_seconds is None:
-        args.http_seconds = 3 if args.quick else 10
-    if args.http_seconds > 0 and shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install wrk, or pass --http-seconds 0")
-    decisions.configure(database=DATABASE, port=PORT, quiet_wait=args.quiet_wait)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    os.chdir(decisions.ROOT)
-    started = time.perf_counter()
-    areas, uncovered = decisions.plan_areas()
-    print(
-        f"{len(areas)} area codes the org may cover in {len(decisions.PLAN)} countries, "
-        f"{sum(len(a) for a in uncovered.values())} elsewhere for callees "
-        f"({time.perf_counter() - started:.1f} s)"
-    )
-    results: list[Result] = []
-    notes: list[str] = []
-    for size in sizes:
-        calls = args.calls if size == max(sizes) else 10 * size
-        result, note = run_size(size, calls, args, areas, uncovered)
-        results.append(result)
-        notes.append(note)
-    if not args.keep:
-        base = make_url(normalise_url(args.postgres_url))
-        admin = base.set(drivername="postgresql", database="postgres").render_as_string(False)
-        decisions.recreate_database(admin, drop_only=True)
-    print("\nInbound decisions:")
-    decisions.print_table(results)
-    print()
-    for r, note in zip(results, notes, strict=True):
-        print(f"  {r.size:>9,}: {note}")
-    decisions.print_goals(results)
-    print(f"\nwhole run: {(time.perf_counter() - started) / 60:.1f} min")
 
 
 if __name__ == "__main__":

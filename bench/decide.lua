@@ -1,9 +1,9 @@
--- wrk script of bench/decisions.py: POST a random prepared decision body (one JSON per line
--- of $BENCH_BODIES: agent_id, to, campaign_id) with the API key of $BENCH_API_KEY.
--- The first script argument is the path (default /v1/decisions/outbound; /bench/stub too).
+-- wrk script of bench/decisions.py and bench/inbound.py: POST a random prepared decision body
+-- (one JSON per line of $BENCH_BODIES) with the API key of $BENCH_API_KEY to the path given
+-- as the script's argument: wrk -s bench/decide.lua http://127.0.0.1:8765 -- /bench/stub
 
 local bodies = {}
-local path = "/v1/decisions/outbound"
+local path
 local headers = {}
 local threads = 0
 
@@ -13,9 +13,7 @@ function setup(thread)
 end
 
 function init(args)
-  if args[1] then
-    path = args[1]
-  end
+  path = assert(args[1], "give the path to POST to: wrk -s bench/decide.lua <url> -- <path>")
   for line in io.lines(os.getenv("BENCH_BODIES")) do
     bodies[#bodies + 1] = line
   end
