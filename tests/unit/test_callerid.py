@@ -18,6 +18,7 @@ from numberdesk.domain.callerid import (
     build_snapshot,
     decide,
 )
+from numberdesk.domain.callerid_picks import Use, decide_in_memory, least_used
 from numberdesk.domain.errors import Forbidden
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -55,11 +56,11 @@ CHI = number("chi", "+13125550001", "312", region="IL")
 def test_local_number_wins_then_agent_caller_id_then_org_number_insellerate_o3() -> None:
     snap = snapshot(NY, SF, CHI, default=CHI.e164)
     agent = replace(AGENT, caller_id=SF.e164)
-    assert decide(snap, Usage(), Call(agent, callee("+12125559999")), NOW).number == NY
-    miami = decide(snap, Usage(), Call(agent, callee("+13055559999")), NOW)
+    assert decide_in_memory(snap, Usage(), Call(agent, callee("+12125559999")), NOW).number == NY
+    miami = decide_in_memory(snap, Usage(), Call(agent, callee("+13055559999")), NOW)
     assert (miami.number, miami.step) == (SF, "agent")
     assert [t.result for t in miami.trace] == ["no_match", "chosen"]
-    nobody = decide(snap, Usage(), Call(AGENT, callee("+13055559999")), NOW)
+    nobody = decide_in_memory(snap, Usage(), Call(AGENT, callee("+13055559999")), NOW)
     assert (nobody.number, nobody.step) == (CHI, "organisation")
 
 
@@ -67,7 +68,7 @@ def test_agent_caller_id_overrides_campaign_numbers_leaddesk_o3() -> None:
     snap = snapshot(NY, SF, CHI)
     campaign = CampaignPlan("cmp", (NY.id, CHI.id))
     call = Call(replace(AGENT, caller_id=SF.e164), callee("+13055559999"), campaign)
-    decision = decide(snap, Usage(), call, NOW)
+    decision = decide_in_memory(snap, Usage(), call, NOW)
     assert (decision.number, decision.step) == (SF, "agent")
 
 
@@ -75,20 +76,22 @@ def test_agents_own_caller_id_comes_first_when_it_matches_the_area_code_o3() -> 
     other_ny = number("ny2", "+12125550002", "212")
     snap = snapshot(NY, other_ny)
     call = Call(replace(AGENT, caller_id=other_ny.e164), callee("+12125559999"))
-    assert decide(snap, Usage(calls_today={"ny2": 9}), call, NOW).number == other_ny
+    assert decide_in_memory(snap, Usage(calls_today={"ny2": 9}), call, NOW).number == other_ny
 
 
 def test_campaign_numbers_come_before_the_orgs_in_local_presence_o3() -> None:
     campaign_ny = number("ny2", "+12125550002", "212")
     snap = snapshot(NY, campaign_ny)
     call = Call(AGENT, callee("+12125559999"), CampaignPlan("cmp", ("ny2",)))
-    assert decide(snap, Usage(calls_today={"ny2": 5}), call, NOW).number == campaign_ny
+    assert decide_in_memory(snap, Usage(calls_today={"ny2": 5}), call, NOW).number == campaign_ny
 
 
 def test_one_number_covers_many_area_codes_o3() -> None:
     mapped = number("ny", "+12125550001", "212", "646", "332")
     snap = snapshot(mapped)
-    assert decide(snap, Usage(), Call(AGENT, callee("+16465559999")), NOW).number == mapped
+    assert (
+        decide_in_memory(snap, Usage(), Call(AGENT, callee("+16465559999")), NOW).number == mapped
+    )
 
 
 def test_longest_area_code_match_wins_o3() -> None:
@@ -96,13 +99,15 @@ def test_longest_area_code_match_wins_o3() -> None:
     narrow = Candidate("uk2", "+441610000002", "GB", ("161", "1614"), None, masked=False)
     uk = snapshot(broad, narrow)
     call = Call(AGENT, Callee("+441614960000", "GB", "1614960000", None))
-    assert decide(uk, Usage(calls_today={"uk2": 50}), call, NOW).number == narrow
+    assert decide_in_memory(uk, Usage(calls_today={"uk2": 50}), call, NOW).number == narrow
 
 
 def test_nearby_uses_the_callees_region_o3() -> None:
     buffalo = number("buf", "+17165550001", "716", region="NY")
     snap = snapshot(buffalo, SF, policy=("nearby", "organisation"))
-    decision = decide(snap, Usage(), Call(AGENT, callee("+15185559999", region="NY")), NOW)
+    decision = decide_in_memory(
+        snap, Usage(), Call(AGENT, callee("+15185559999", region="NY")), NOW
+    )
     assert (decision.number, decision.step) == (buffalo, "nearby")
 
 
@@ -111,7 +116,7 @@ def test_ineligible_numbers_are_skipped_and_the_trace_says_why_o4() -> None:
     resting = number("ny2", "+12125550002", "212", rested_until=NOW + timedelta(days=3))
     capped = number("ny3", "+12125550003", "212")
     snap = snapshot(suspended, resting, capped, SF, default=SF.e164, cap=10)
-    decision = decide(
+    decision = decide_in_memory(
         snap, Usage(calls_today={"ny3": 10}), Call(AGENT, callee("+12125559999")), NOW
     )
     assert decision.number == SF
@@ -125,14 +130,15 @@ def test_ineligible_numbers_are_skipped_and_the_trace_says_why_o4() -> None:
 def test_rest_ends_when_the_cool_down_is_over_o6() -> None:
     rested = replace(NY, rested_until=NOW - timedelta(seconds=1))
     assert (
-        decide(snapshot(rested), Usage(), Call(AGENT, callee("+12125559999")), NOW).number == rested
+        decide_in_memory(snapshot(rested), Usage(), Call(AGENT, callee("+12125559999")), NOW).number
+        == rested
     )
 
 
 def test_callee_sees_the_number_they_saw_last_time_o5() -> None:
     ny2 = number("ny2", "+12125550002", "212")
     usage = Usage(calls_today={"ny2": 40, "ny": 1}, last_shown_to_callee="ny2")
-    decision = decide(snapshot(NY, ny2), usage, Call(AGENT, callee("+12125559999")), NOW)
+    decision = decide_in_memory(snapshot(NY, ny2), usage, Call(AGENT, callee("+12125559999")), NOW)
     assert decision.number == ny2
 
 
@@ -140,43 +146,66 @@ def test_campaign_can_turn_sticky_off_o5() -> None:
     ny2 = number("ny2", "+12125550002", "212")
     usage = Usage(calls_today={"ny2": 40, "ny": 1}, last_shown_to_callee="ny2")
     call = Call(AGENT, callee("+12125559999"), CampaignPlan("cmp", (), sticky=False))
-    assert decide(snapshot(NY, ny2), usage, call, NOW).number == NY
+    assert decide_in_memory(snapshot(NY, ny2), usage, call, NOW).number == NY
 
 
-def test_numbers_of_a_pool_take_turns_so_each_is_used_equally_o5() -> None:
+def test_a_pool_of_several_numbers_asks_for_its_pick_and_shows_it_o5() -> None:
     a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
     snap = snapshot(a, b, c)
     call = Call(AGENT, callee("+12125559999"))
-    first = decide(snap, Usage(), call, NOW)
-    assert first.turn == "local:US:212"
-    shown = [decide(snap, Usage(turns={"local:US:212": n}), call, NOW).number for n in range(6)]
-    assert shown == [a, b, c, a, b, c]
+    asking = decide(snap, Usage(), call, NOW)
+    assert asking.number is None
+    assert asking.asks is not None
+    assert (asking.asks.key, asking.step) == ("local:US:212", "local_presence")
+    answered = decide(snap, Usage(picks={"local:US:212": "b"}), call, NOW)
+    assert (answered.number, answered.picked, answered.pool_size) == (b, "local:US:212", 3)
 
 
-def test_a_turn_passes_over_numbers_that_may_not_be_shown_now_o4_o5() -> None:
+def test_the_pick_is_the_number_used_least_today_then_least_recently_o5() -> None:
     a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
-    snap = snapshot(a, replace(b, rested_until=NOW + timedelta(days=1)), c, cap=5)
-    usage = Usage(turns={"local:US:212": 1}, calls_today={"c": 5})
-    assert decide(snap, usage, Call(AGENT, callee("+12125559999")), NOW).number == a
+    pool = snapshot(a, b, c).by_area_code["US", "212"]
+    hour = timedelta(hours=1)
+    uses = {"a": Use(6, NOW - hour), "b": Use(1, NOW - 3 * hour), "c": Use(1, NOW - 2 * hour)}
+    assert least_used(pool, uses, None, NOW) == b
+    assert least_used(pool, uses | {"b": Use(1, NOW)}, None, NOW) == c
+    assert least_used(pool, uses | {"c": Use()}, None, NOW) == c  # never used comes first
 
 
-def test_a_number_alone_in_its_pool_takes_no_turn_o5() -> None:
+def test_the_pick_passes_over_numbers_that_may_not_be_shown_now_o4_o5() -> None:
+    a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
+    pool = snapshot(a, replace(b, rested_until=NOW + timedelta(days=1)), c).by_area_code[
+        "US", "212"
+    ]
+    assert least_used(pool, {"a": Use(4), "c": Use(5)}, 5, NOW) == a
+    assert least_used(pool, {"a": Use(5), "c": Use(5)}, 5, NOW) is None
+
+
+def test_when_the_pick_finds_every_number_at_its_cap_the_policy_moves_on_o6_o7() -> None:
+    ny2 = number("ny2", "+12125550002", "212")
+    snap = snapshot(NY, ny2, CHI, default=CHI.e164, cap=3)
+    usage = Usage(picks={"local:US:212": None})
+    decision = decide(snap, usage, Call(AGENT, callee("+12125559999")), NOW)
+    assert (decision.number, decision.step) == (CHI, "organisation")
+    assert "reached its daily cap of 3 calls" in decision.trace[0].reason
+
+
+def test_a_number_alone_in_its_pool_needs_no_pick_o5() -> None:
     decision = decide(snapshot(NY), Usage(), Call(AGENT, callee("+12125559999")), NOW)
-    assert (decision.number, decision.turn) == (NY, None)
+    assert (decision.number, decision.picked, decision.asks) == (NY, None, None)
 
 
-def test_the_callee_sees_their_last_number_without_taking_a_turn_o5() -> None:
+def test_the_callee_sees_their_last_number_without_a_pick_o5() -> None:
     ny2 = number("ny2", "+12125550002", "212")
     usage = Usage(last_shown_to_callee="ny2")
     decision = decide(snapshot(NY, ny2), usage, Call(AGENT, callee("+12125559999")), NOW)
-    assert (decision.number, decision.turn) == (ny2, None)
+    assert (decision.number, decision.picked, decision.asks) == (ny2, None, None)
 
 
 def test_a_skipped_step_names_a_few_refused_numbers_and_counts_the_rest_o7() -> None:
     many = [
         number(f"n{i:02}", f"+121255501{i:02}", "212", unusable="is suspended") for i in range(9)
     ]
-    decision = decide(snapshot(*many), Usage(), Call(AGENT, callee("+12125559999")), NOW)
+    decision = decide_in_memory(snapshot(*many), Usage(), Call(AGENT, callee("+12125559999")), NOW)
     assert decision.trace[0].result == "skipped"
     assert decision.trace[0].reason.count("is suspended") == 5
     assert decision.trace[0].reason.endswith("and 4 more numbers not usable")
@@ -188,19 +217,19 @@ def test_campaign_step_prefers_numbers_of_the_callees_country_o3() -> None:
     call = Call(
         AGENT, Callee("+441619999999", "GB", "1619999999", None), CampaignPlan("c", ("ny", "uk"))
     )
-    assert decide(snap, Usage(calls_today={"uk": 9}), call, NOW).number == manchester
+    assert decide_in_memory(snap, Usage(calls_today={"uk": 9}), call, NOW).number == manchester
 
 
 def test_campaign_policy_replaces_the_orgs_o3() -> None:
     snap = snapshot(NY, SF, default=SF.e164)
     call = Call(AGENT, callee("+12125559999"), CampaignPlan("c", (), policy=("organisation",)))
-    assert decide(snap, Usage(), call, NOW).number == SF
+    assert decide_in_memory(snap, Usage(), call, NOW).number == SF
 
 
 def test_requested_caller_id_is_used_when_the_agent_may_use_it_o2() -> None:
     snap = snapshot(NY, SF)
     call = Call(replace(AGENT, personal_number_id="sf"), callee("+12125559999"), requested=SF.e164)
-    decision = decide(snap, Usage(), call, NOW)
+    decision = decide_in_memory(snap, Usage(), call, NOW)
     assert (decision.number, decision.step) == (SF, "requested")
 
 
@@ -213,7 +242,9 @@ def test_requested_caller_id_the_agent_may_not_use_is_refused_o2(
 ) -> None:
     snap = snapshot(NY, CHI)
     with pytest.raises(Forbidden, match=detail) as refused:
-        decide(snap, Usage(), Call(AGENT, callee("+12125559999"), requested=requested), NOW)
+        decide_in_memory(
+            snap, Usage(), Call(AGENT, callee("+12125559999"), requested=requested), NOW
+        )
     assert refused.value.code == "caller_id_not_allowed"
 
 
@@ -221,11 +252,11 @@ def test_requested_caller_id_that_is_resting_is_refused_with_the_reason_o2_o4() 
     resting = replace(SF, rested_until=NOW + timedelta(days=1))
     call = Call(replace(AGENT, caller_id=SF.e164), callee("+12125559999"), requested=SF.e164)
     with pytest.raises(Forbidden, match="resting until"):
-        decide(snapshot(resting), Usage(), call, NOW)
+        decide_in_memory(snapshot(resting), Usage(), call, NOW)
 
 
 def test_nothing_eligible_gives_no_number_and_a_full_trace_o7() -> None:
-    decision = decide(
+    decision = decide_in_memory(
         snapshot(replace(NY, unusable="is suspended")),
         Usage(),
         Call(AGENT, callee("+12125559999")),
@@ -243,8 +274,10 @@ def test_nothing_eligible_gives_no_number_and_a_full_trace_o7() -> None:
 def test_number_whose_mandate_ran_out_is_never_shown_c3_o4() -> None:
     running_out = replace(NY, mandate_ends=NOW)
     snap = snapshot(running_out, CHI, default=CHI.e164)
-    before = decide(snap, Usage(), Call(AGENT, callee("+12125559999")), NOW - timedelta(hours=1))
+    before = decide_in_memory(
+        snap, Usage(), Call(AGENT, callee("+12125559999")), NOW - timedelta(hours=1)
+    )
     assert before.number == running_out
-    after = decide(snap, Usage(), Call(AGENT, callee("+12125559999")), NOW)
+    after = decide_in_memory(snap, Usage(), Call(AGENT, callee("+12125559999")), NOW)
     assert (after.number, after.step) == (CHI, "organisation")
     assert "mandate that ran out" in after.trace[0].reason

@@ -3,9 +3,9 @@
 Built once per configuration change (``services/callerid.build_index``), never per call: the
 numbers as ``Candidate`` values, agent cards, campaigns, and the numbers grouped into the
 ``Pool`` of every tier a policy step reads (by area code, by region, per campaign). A pool
-keeps its numbers in a fixed order; the usable ones take turns (O5), and those that can never
-be chosen as the configuration stands are kept only to explain a skipped step. The decision
-walks a pool from its turn onwards, so its cost does not grow with the size of the org.
+holds the numbers that may be chosen (O5 picks among them) apart from those that can never be
+chosen as the configuration stands, kept only to explain a skipped step. The decision reads a
+pool's pick instead of walking it, so its cost does not grow with the size of the org.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from hashlib import blake2b
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -47,8 +48,8 @@ class AgentCard:
 
 @dataclass(frozen=True)
 class Pool:
-    """The numbers of one tier: ``usable`` take turns in this order; ``unusable`` never can.
-    They are held as values, so the call path reads them without a look-up by id."""
+    """The numbers of one tier: ``usable`` may be picked (O5); ``unusable`` never can. They
+    are held as values, so the call path reads them without a look-up by id."""
 
     usable: tuple[Candidate, ...] = ()
     unusable: tuple[Candidate, ...] = ()
@@ -57,6 +58,15 @@ class Pool:
     def members(self) -> dict[str, Candidate]:
         """The usable numbers by id (is the callee's last caller ID one of them?)."""
         return {c.id: c for c in self.usable}
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Names the usable numbers and when each rests or loses its mandate: the store copies
+        a pool again when its fingerprint changed."""
+        digest = blake2b(digest_size=16)
+        for c in self.usable:
+            digest.update(f"{c.id}|{c.rested_until}|{c.mandate_ends};".encode())
+        return digest.hexdigest()
 
     def __bool__(self) -> bool:
         return bool(self.usable or self.unusable)

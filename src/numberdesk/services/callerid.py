@@ -3,11 +3,14 @@
 Each process keeps, per org, an in-memory ``Snapshot`` (numbers by area code and region,
 campaigns, agent cards) and rebuilds it when the org's ``config_version`` moves; every
 audited configuration change moves it (``services/audit.record``), so several API processes
-stay correct. A decision then costs at most three statements, each committing by itself on
-PostgreSQL (``Store.call_path``): the version and the callee's last caller ID (one query);
-when a pool of several numbers chooses, its turn (one upsert, O5); and one write that counts
-the call under its daily cap and records the attempt (O6, O7). Nothing is queried per
-candidate, and nothing is batched, so a crash loses no decision that was answered.
+stay correct. A decision then costs two statements on PostgreSQL (``Store.call_path``), each
+committing by itself: the version and the callee's last caller ID (one query); and one write
+that counts the call under its daily cap, copies the number's new use into its pools and
+records the attempt (O6, O7). When a pool of several numbers chooses, that write also picks
+its number used least today, then least recently (O5), after taking the pool's row in a
+short transaction of its own, so concurrent decisions over one pool, from any process, pick
+one after the other. Nothing is queried per candidate, and nothing is batched, so a crash
+loses no decision that was answered.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from numberdesk.domain.callerid import (
     TraceEntry,
     Usage,
     build_snapshot,
+    daily_cap,
     decide,
 )
 from numberdesk.domain.compliance import compliance_of
@@ -40,7 +44,7 @@ from numberdesk.domain.regions import region_of
 from numberdesk.services.desk import Desk
 from numberdesk.store.addresses import AddressRepo
 from numberdesk.store.branding import BrandingRepo
-from numberdesk.store.callerid import Attempt, CallerIdRepo
+from numberdesk.store.callerid import Attempt, CallerIdRepo, When
 from numberdesk.store.mandates import mandates
 from numberdesk.store.uow import Transaction
 
@@ -91,14 +95,10 @@ def decide_outbound(
         indexed, callee, last_shown = _index_and_callee(desk, tx, repo, actor.org_id, to)
         snapshot = indexed.snapshot
         call = _call(snapshot, agent_id, callee, campaign_id, caller_id)
-        day = _day(now, indexed.timezone)
+        when = When(actor.org_id, now, _day(now, indexed.timezone), daily_cap(snapshot, call))
         call_id = call_id or new_id("call")
-        attempt = None
-        if not dry_run:
-            attempt = Attempt(actor.org_id, call_id, now, agent_id, campaign_id, callee.e164)
-        number, step, trace = _take(
-            repo, snapshot, call, actor.org_id, attempt, last_shown, day, now
-        )
+        attempt = None if dry_run else Attempt(call_id, agent_id, campaign_id, callee.e164)
+        number, step, trace = _take(repo, snapshot, call, when, attempt, last_shown)
     return OutboundAnswer(call_id, number, step, trace)
 
 
@@ -152,31 +152,28 @@ def _take(
     repo: CallerIdRepo,
     snapshot: Snapshot,
     call: Call,
-    org_id: str,
+    when: When,
     attempt: Attempt | None,
     last_shown: str | None,
-    day: str,
-    now: datetime,
 ) -> tuple[Candidate, str, tuple[TraceEntry, ...]]:
-    """Decide; when a pool's turn chooses, take the turn in the database and decide again
-    with it; then count the call (``attempt`` None: a dry run counts nothing and only looks
-    at the turn). A number that reached its daily cap meanwhile is left out and the decision
-    runs again, moving on along the policy when the whole pool is capped (O5, O6)."""
+    """Decide; when a pool must pick, the database picks its number used least today, then
+    least recently, counting the call on it; a number chosen otherwise is counted after.
+    ``attempt`` None: a dry run counts nothing. A number that reached its daily cap meanwhile
+    is left out and the decision runs again, moving on along the policy (O5, O6)."""
     usage = Usage({}, {}, last_shown)
-    cap = (call.campaign.daily_cap if call.campaign else None) or snapshot.daily_cap
     while True:
-        decision = decide(snapshot, usage, call, now)
+        decision = decide(snapshot, usage, call, when.now)
+        step = str(decision.step)
+        if decision.asks is not None:
+            tier = decision.asks
+            usage.picks[tier.key] = repo.pick(tier.key, tier.pool, when, attempt, step)
+            continue
         number = decision.number
         if number is None:
             raise _nothing_eligible(decision.trace)
-        if decision.turn and decision.turn not in usage.turns:
-            take = repo.peek_turn if attempt is None else repo.take_turn
-            usage.turns[decision.turn] = take(org_id, decision.turn)
-            continue
-        step = str(decision.step)
-        if attempt is None or repo.count_call(attempt, step, number.id, number.e164, day, cap):
+        if attempt is None or decision.picked or repo.count_call(number.id, when, attempt, step):
             return number, step, decision.trace
-        usage.calls_today[number.id] = cap or 0  # only a cap refuses a count
+        usage.calls_today[number.id] = when.cap or 0  # only a cap refuses a count
 
 
 def _day(now: datetime, timezone: ZoneInfo) -> str:

@@ -1,34 +1,46 @@
 """The outbound call path in the database: the config version, sticky history, the pools'
-turns, and the one write per decision (the call counted under the daily cap, and the attempt
-it records).
-
-The statements are built once, with bound parameters, so a decision spends no time building
-SQL: each one is a few hundred microseconds of round trip and nothing else.
+picks, and the one write per decision (the call counted under the daily cap, copied into the
+pools that hold the number, and the attempt it records). The statements are in
+``store/callerid_sql``, built once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, insert, select, update
-from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    insert,
+    update,
+)
 
+from numberdesk.domain.callerid_index import Pool
+from numberdesk.domain.callerid_picks import NEVER
+from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
-from numberdesk.store.db import insert_or
+
+
+@dataclass(frozen=True)
+class When:
+    """Where and when a decision counts: the org, the moment, the org's day (which daily caps
+    count), and the cap (None: no cap)."""
+
+    org_id: str
+    now: datetime
+    day: str
+    cap: int | None
 
 
 @dataclass(frozen=True)
 class Attempt:
-    """An outbound attempt to record with the pick (O7); its step is the decision's."""
+    """An outbound attempt to record with the count (O7)."""
 
-    org_id: str
     call_id: str
-    at: datetime
     agent_id: str
     campaign_id: str | None
     callee: str
@@ -43,7 +55,9 @@ class CallerIdRepo:
 
     def version_and_last_shown(self, org_id: str, callee: str) -> tuple[int | None, str | None]:
         """The org's config version and the number this callee was last shown, in one query."""
-        row = self.conn.execute(_version_and_last_shown(), {"org": org_id, "callee": callee}).one()
+        row = self.conn.execute(
+            sql.version_and_last_shown(), {"org": org_id, "callee": callee}
+        ).one()
         return row[0], row[1]
 
     def ensure_usage_rows(self, org_id: str, number_ids: Sequence[str], day: str) -> None:
@@ -51,64 +65,107 @@ class CallerIdRepo:
         when several processes do it at once."""
         rows = [{"org_id": org_id, "number_id": n, "day": day, "calls": 0} for n in number_ids]
         for start in range(0, len(rows), 5000):
-            self.conn.execute(_new_usage_rows(self.dialect), rows[start : start + 5000])
+            self.conn.execute(sql.new_usage_rows(self.dialect), rows[start : start + 5000])
 
-    def take_turn(self, org_id: str, pool: str) -> int:
-        """Count one more turn of a pool and return how many turns it had before this one (O5).
+    def pick(
+        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
+    ) -> str | None:
+        """The pool's eligible number used least today, then least recently (O5), and, unless
+        ``attempt`` is None (a dry run), the call counted on it and the attempt recorded; None
+        when every number is resting or at the cap.
 
-        One atomic upsert: concurrent decisions over the same pool queue on its row, so each
-        gets its own turn, in every process.
+        Decisions over the same pool queue on its row, in every process, and each picks only
+        after the one before it committed, so the pool stays even (O5). The pool's numbers
+        are copied again first when its fingerprint changed since the last copy.
         """
-        turns = self.conn.execute(_take_turn(self.dialect), {"org": org_id, "pool": pool})
-        return int(turns.scalar_one()) - 1
+        values = _values(when, attempt, step) | {"pool_key": key, "taken": int(attempt is not None)}
+        with self._transaction():
+            members = self.conn.execute(sql.lock_pool(self.dialect), values).scalar_one()
+            if members != pool.fingerprint:
+                self._copy_pool(when.org_id, key, pool)
+            if attempt is None:
+                return self.conn.execute(sql.pick(), values).scalar()
+            if self.dialect == "postgresql":
+                return self.conn.execute(sql.count_and_record(picked=True), values).scalar()
+            number_id = self.conn.execute(sql.pick(), values).scalar()
+            return number_id if number_id and self._count(values | {"number": number_id}) else None
 
-    def peek_turn(self, org_id: str, pool: str) -> int:
-        """How many turns a pool has had (a dry run's pick takes none)."""
-        t = s.rotation_turns.c
-        query = select(t.turns).where(t.org_id == org_id, t.pool == pool)
-        return int(self.conn.execute(query).scalar() or 0)
-
-    def count_call(
-        self,
-        attempt: Attempt,
-        step: str,
-        number_id: str,
-        caller_id: str,
-        day: str,
-        cap: int | None,
-    ) -> bool:
+    def count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> bool:
         """Count the call on the chosen number, if it is under its daily cap, and record the
         attempt (O6, O7); False (nothing written) when the cap was reached meanwhile. One
-        statement on PostgreSQL (the count feeds the insert), two in one transaction on SQLite.
-        """
-        values = {
-            "org": attempt.org_id,
-            "number": number_id,
-            "today": day,
-            "cap": cap if cap is not None else 2**31 - 1,
-            "at": attempt.at,
-            "now": attempt.at,
-            "call": attempt.call_id,
-            "agent": attempt.agent_id,
-            "campaign": attempt.campaign_id,
-            "caller_id": caller_id,
-            "callee": attempt.callee,
-            "step": step,
-        }
+        statement on PostgreSQL (the count feeds the insert), three in one transaction on
+        SQLite."""
+        values = _values(when, attempt, step) | {"number": number_id}
         if self.dialect == "postgresql":
-            recorded = self.conn.execute(_count_and_record(), values).first()
+            recorded = self.conn.execute(sql.count_and_record(picked=False), values).first()
+            counted = recorded is not None
         else:
-            recorded = self.conn.execute(_count(), values).first()
-            if recorded is not None:
-                self.conn.execute(_record(), values)
-        if recorded is None and self._first_usage_row(attempt.org_id, number_id, day):
-            return self.count_call(attempt, step, number_id, caller_id, day, cap)
-        return recorded is not None
+            counted = self._count(values)
+        if not counted and self._first_usage_row(when.org_id, number_id, when.day):
+            return self.count_call(number_id, when, attempt, step)
+        return counted
+
+    def _count(self, values: dict[str, Any]) -> bool:
+        """SQLite: count the call, copy the number's use into its pools, record the attempt."""
+        counted = self.conn.execute(sql.counted(bindparam("number")), values).first()
+        if counted is None:
+            return False
+        self.conn.execute(sql.spread_one(), values | {"calls": counted.calls})
+        self.conn.execute(sql.record(), values)
+        return True
+
+    def _copy_pool(self, org_id: str, key: str, pool: Pool) -> None:
+        """Copy the pool's usable numbers, with their use so far, as ``pool_numbers`` rows."""
+        self.conn.execute(sql.drop_pool_rows(), {"org": org_id, "pool_key": key})
+        ids = [c.id for c in pool.usable]
+        self.ensure_usage_rows(org_id, ids, "")
+        rows = []
+        for start in range(0, len(ids), 1000):
+            used = self.conn.execute(
+                sql.usage_of(), {"org": org_id, "ids": ids[start : start + 1000]}
+            )
+            use = {row.number_id: row for row in used}
+            for c in pool.usable[start : start + 1000]:
+                day, calls, last = use[c.id].day, use[c.id].calls, use[c.id].last_used_at
+                rows.append(
+                    {
+                        "org_id": org_id,
+                        "pool": key,
+                        "number_id": c.id,
+                        "day": day if last else "",
+                        "calls": calls if last else 0,
+                        "last_used_at": last or NEVER,
+                        "rested_until": c.rested_until,
+                        "mandate_ends": c.mandate_ends,
+                    }
+                )
+        for start in range(0, len(rows), 5000):
+            self.conn.execute(insert(s.pool_numbers), rows[start : start + 5000])
+        self.conn.execute(
+            update(s.caller_id_pools)
+            .where(s.caller_id_pools.c.org_id == org_id, s.caller_id_pools.c.pool == key)
+            .values(members=pool.fingerprint)
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction for a pick: opened here on an autocommit connection (PostgreSQL's
+        call path), else the one already open."""
+        if self.conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            yield
+            return
+        self.conn.exec_driver_sql("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.conn.exec_driver_sql("ROLLBACK")
+            raise
+        self.conn.exec_driver_sql("COMMIT")
 
     def _first_usage_row(self, org_id: str, number_id: str, day: str) -> bool:
         """Make a number's usage row if it has none yet (a number newer than the index)."""
         row = {"org_id": org_id, "number_id": number_id, "day": day, "calls": 0}
-        return self.conn.execute(_new_usage_rows(self.dialect), row).rowcount == 1
+        return self.conn.execute(sql.new_usage_rows(self.dialect), row).rowcount == 1
 
     def bump_config_version(self, org_id: str) -> None:
         """Tell every process that the org's call-path configuration changed."""
@@ -119,96 +176,19 @@ class CallerIdRepo:
         )
 
 
-def _calls_today() -> ColumnElement[int]:
-    """A number's calls on the day bound as ``today`` (its row counts the day it was last used)."""
-    u = s.number_usage.c
-    return case((u.day == bindparam("today"), u.calls), else_=0)
-
-
-@cache
-def _version_and_last_shown() -> Executable:
-    calls = s.outbound_calls.c
-    last = (
-        select(calls.number_id)
-        .where(calls.org_id == bindparam("org"), calls.callee == bindparam("callee"))
-        .order_by(calls.at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    version = select(s.orgs.c.config_version).where(s.orgs.c.org_id == bindparam("org"))
-    return select(version.scalar_subquery(), last)
-
-
-@cache
-def _new_usage_rows(dialect: str) -> Executable:
-    return insert_or(dialect, s.number_usage).on_conflict_do_nothing(  # type: ignore[no-any-return]
-        index_elements=["org_id", "number_id"]
-    )
-
-
-@cache
-def _take_turn(dialect: str) -> Executable:
-    t = s.rotation_turns
-    statement = insert_or(dialect, t).values(
-        org_id=bindparam("org"), pool=bindparam("pool"), turns=1
-    )
-    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=["org_id", "pool"], set_={"turns": t.c.turns + 1}
-    ).returning(t.c.turns)
-
-
-@cache
-def _count() -> Any:
-    """Count a call on the number bound as ``number`` if it is under ``cap`` today."""
-    u = s.number_usage.c
-    return (
-        update(s.number_usage)
-        .where(
-            u.org_id == bindparam("org"),
-            u.number_id == bindparam("number"),
-            _calls_today() < bindparam("cap"),
-        )
-        .values(calls=_calls_today() + 1, day=bindparam("today"), last_used_at=bindparam("now"))
-        .returning(u.number_id)
-    )
-
-
-_COLUMNS = [
-    "org_id",
-    "id",
-    "at",
-    "agent_id",
-    "campaign_id",
-    "number_id",
-    "caller_id",
-    "callee",
-    "step",
-]
-
-
-def _attempt_row() -> Any:
-    c = s.outbound_calls.c
-    return select(
-        bindparam("org", type_=c.org_id.type),
-        bindparam("call", type_=c.id.type),
-        bindparam("at", type_=c.at.type),
-        bindparam("agent", type_=c.agent_id.type),
-        bindparam("campaign", type_=c.campaign_id.type),
-        bindparam("number", type_=c.number_id.type),
-        bindparam("caller_id", type_=c.caller_id.type),
-        bindparam("callee", type_=c.callee.type),
-        bindparam("step", type_=c.step.type),
-    )
-
-
-@cache
-def _record() -> Executable:
-    return insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row())
-
-
-@cache
-def _count_and_record() -> Executable:
-    counted = _count().cte("counted")
-    row = _attempt_row().select_from(counted)
-    record = insert(s.outbound_calls).from_select(_COLUMNS, row)
-    return record.add_cte(counted).returning(s.outbound_calls.c.id)
+def _values(when: When, attempt: Attempt | None, step: str) -> dict[str, Any]:
+    values = {
+        "org": when.org_id,
+        "today": when.day,
+        "now": when.now,
+        "cap": when.cap if when.cap is not None else 2**31 - 1,
+    }
+    if attempt is not None:
+        values |= {
+            "call": attempt.call_id,
+            "agent": attempt.agent_id,
+            "campaign": attempt.campaign_id,
+            "callee": attempt.callee,
+            "step": step,
+        }
+    return values

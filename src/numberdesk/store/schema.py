@@ -634,15 +634,37 @@ inbound_active_calls = Table(
 )
 
 
-# --- Rotation (rule O5) ---
+# --- Choosing among several (rule O5) ---
 
-# How many turns each caller-ID pool has taken: the n-th turn of a pool picks its numbers in
-# a fixed order, n counted here by one atomic upsert, so rotation is exact across processes.
-rotation_turns = Table(
-    "rotation_turns",
+# One row per caller-ID pool that has chosen: decisions over the pool queue on its row, and
+# ``members`` fingerprints the numbers ``pool_numbers`` holds for it (synced when it differs).
+caller_id_pools = Table(
+    "caller_id_pools",
     metadata,
     org_id(),
     Column("pool", String(200), nullable=False),  # e.g. "local:US:212", "campaign:cmp_..:US"
-    Column("turns", Integer, nullable=False),
+    Column("members", String(32)),
+    Column("picks", Integer, nullable=False),
     PrimaryKeyConstraint("org_id", "pool"),
+)
+
+# The usable numbers of each pool with a copy of their use (``number_usage``), so the number
+# used least today, then least recently, is the first row of an index, however big the pool.
+pool_numbers = Table(
+    "pool_numbers",
+    metadata,
+    org_id(),
+    Column("pool", String(200), nullable=False),
+    Column("number_id", String(ID), nullable=False),
+    Column("day", String(10), nullable=False),  # "" when never used
+    Column("calls", Integer, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=False),  # the epoch when never used
+    Column("rested_until", UtcDateTime),
+    Column("mandate_ends", UtcDateTime),
+    PrimaryKeyConstraint("org_id", "pool", "number_id"),
+    Index("ix_pool_numbers_least_recent", "org_id", "pool", "last_used_at", "number_id"),
+    Index(
+        "ix_pool_numbers_least_today", "org_id", "pool", "day", "calls", "last_used_at", "number_id"
+    ),
+    Index("ix_pool_numbers_number", "org_id", "number_id"),
 )

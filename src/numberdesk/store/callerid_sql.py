@@ -1,0 +1,199 @@
+"""The outbound call path's statements (``store/callerid``), built once with bound parameters
+so a decision spends no time building SQL.
+
+Choosing among several (O5) reads ``pool_numbers``: each pool's usable numbers with a copy of
+their use, kept current by the statement that counts a call (``spread``), so the pool's number
+used least today, then least recently, is the head of one of two indexes (``pick``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ColumnElement
+
+from numberdesk.store import schema as s
+from numberdesk.store.db import insert_or
+
+
+def _calls_today() -> ColumnElement[int]:
+    """A number's calls on the day bound as ``today`` (its row counts the day it was last used)."""
+    u = s.number_usage.c
+    return case((u.day == bindparam("today"), u.calls), else_=0)
+
+
+@cache
+def version_and_last_shown() -> Executable:
+    calls = s.outbound_calls.c
+    last = (
+        select(calls.number_id)
+        .where(calls.org_id == bindparam("org"), calls.callee == bindparam("callee"))
+        .order_by(calls.at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    version = select(s.orgs.c.config_version).where(s.orgs.c.org_id == bindparam("org"))
+    return select(version.scalar_subquery(), last)
+
+
+@cache
+def new_usage_rows(dialect: str) -> Executable:
+    return insert_or(dialect, s.number_usage).on_conflict_do_nothing(  # type: ignore[no-any-return]
+        index_elements=["org_id", "number_id"]
+    )
+
+
+@cache
+def lock_pool(dialect: str) -> Executable:
+    """Take the pool's row (made on its first pick) and read its fingerprint."""
+    p = s.caller_id_pools
+    statement = insert_or(dialect, p).values(
+        org_id=bindparam("org"), pool=bindparam("pool_key"), picks=bindparam("taken")
+    )
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=["org_id", "pool"], set_={"picks": p.c.picks + bindparam("taken")}
+    ).returning(p.c.members)
+
+
+@cache
+def drop_pool_rows() -> Executable:
+    p = s.pool_numbers.c
+    return delete(s.pool_numbers).where(
+        p.org_id == bindparam("org"), p.pool == bindparam("pool_key")
+    )
+
+
+@cache
+def usage_of() -> Executable:
+    u = s.number_usage.c
+    return select(u.number_id, u.day, u.calls, u.last_used_at).where(
+        u.org_id == bindparam("org"), u.number_id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@cache
+def pick() -> Any:
+    """The pool's eligible number with the fewest calls today, then the least recently used:
+    the first not used today in order of last use (every one used today comes after those),
+    else the first of today's in order of calls. Each half is the head of an index."""
+    p = s.pool_numbers.c
+    eligible = and_(
+        p.org_id == bindparam("org"),
+        p.pool == bindparam("pool_key"),
+        or_(p.rested_until.is_(None), p.rested_until <= bindparam("now")),
+        or_(p.mandate_ends.is_(None), p.mandate_ends > bindparam("now")),
+    )
+    not_today = (
+        select(p.number_id, literal(0).label("calls"), p.last_used_at)
+        .where(eligible, p.day != bindparam("today"))
+        .order_by(p.last_used_at, p.number_id)
+        .limit(1)
+        .subquery()
+    )
+    today = (
+        select(p.number_id, p.calls, p.last_used_at)
+        .where(eligible, p.day == bindparam("today"), p.calls < bindparam("cap"))
+        .order_by(p.calls, p.last_used_at, p.number_id)
+        .limit(1)
+        .subquery()
+    )
+    heads = union_all(select(not_today), select(today)).subquery()
+    return (
+        select(heads.c.number_id)
+        .order_by(heads.c.calls, heads.c.last_used_at, heads.c.number_id)
+        .limit(1)
+    )
+
+
+def counted(number: ColumnElement[str]) -> Any:
+    """Count a call on ``number`` if it is under ``cap`` today; returns its new use."""
+    u = s.number_usage.c
+    return (
+        update(s.number_usage)
+        .where(
+            u.org_id == bindparam("org"), u.number_id == number, _calls_today() < bindparam("cap")
+        )
+        .values(calls=_calls_today() + 1, day=bindparam("today"), last_used_at=bindparam("now"))
+        .returning(u.number_id, u.calls)
+    )
+
+
+@cache
+def spread_one() -> Executable:
+    """SQLite: copy a number's new use into every pool that holds it."""
+    p = s.pool_numbers.c
+    return (
+        update(s.pool_numbers)
+        .where(p.org_id == bindparam("org"), p.number_id == bindparam("number"))
+        .values(day=bindparam("today"), calls=bindparam("calls"), last_used_at=bindparam("now"))
+    )
+
+
+_COLUMNS = [
+    "org_id",
+    "id",
+    "at",
+    "agent_id",
+    "campaign_id",
+    "number_id",
+    "caller_id",
+    "callee",
+    "step",
+]
+
+
+def _attempt_row(number_id: ColumnElement[str]) -> Any:
+    """The attempt's row, its caller ID read from the number."""
+    c, n = s.outbound_calls.c, s.numbers.c
+    return select(
+        bindparam("org", type_=c.org_id.type),
+        bindparam("call", type_=c.id.type),
+        bindparam("now", type_=c.at.type),
+        bindparam("agent", type_=c.agent_id.type),
+        bindparam("campaign", type_=c.campaign_id.type),
+        n.id,
+        n.e164,
+        bindparam("callee", type_=c.callee.type),
+        bindparam("step", type_=c.step.type),
+    ).where(n.org_id == bindparam("org"), n.id == number_id)
+
+
+@cache
+def record() -> Executable:
+    return insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row(bindparam("number")))
+
+
+@cache
+def count_and_record(*, picked: bool) -> Executable:
+    """PostgreSQL, one statement: count the call on the number (bound, or the pool's pick),
+    copy its new use into every pool that holds it, and record the attempt."""
+    ctes = []
+    number: ColumnElement[str] = bindparam("number")
+    if picked:
+        head = pick().cte("pick")
+        ctes.append(head)
+        number = select(head.c.number_id).scalar_subquery()
+    use = counted(number).cte("counted")
+    p = s.pool_numbers
+    spread = (
+        update(p)
+        .where(p.c.org_id == bindparam("org"), p.c.number_id == use.c.number_id)
+        .values(day=bindparam("today"), calls=use.c.calls, last_used_at=bindparam("now"))
+        .cte("spread")
+    )
+    record = insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row(use.c.number_id))
+    return record.add_cte(*ctes, use, spread).returning(s.outbound_calls.c.number_id)
