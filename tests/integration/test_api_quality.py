@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import NullPool, create_engine, text
 
 from numberdesk.bootstrap import SchemaOutOfDate, build_desk
+from numberdesk.store.db import normalise_url
 from tests.conftest import Api, settings_for
 
 
@@ -60,3 +62,24 @@ def test_every_route_documents_the_role_it_needs(api: Api) -> None:
 def test_server_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     with pytest.raises(SchemaOutOfDate, match="numberdesk db upgrade"):
         build_desk(settings_for(f"sqlite:///{tmp_path}/empty.db"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_database_restart_costs_one_503_not_a_500(api: Api, database_url: str) -> None:
+    """Pooled connections are not pinged before use (a round trip per decision): when the
+    server dropped them, the request that finds out gets a 503 problem, and the next works."""
+    created = api.new_org("Outage", "US")
+    key = created["api_key"]
+    assert api.call("GET", "/v1/numbers", key).status_code == 200
+    with create_engine(normalise_url(database_url), poolclass=NullPool).connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    failed = api.call("GET", "/v1/numbers", key)
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["code"] == "database_unavailable"
+    assert api.call("GET", "/v1/numbers", key).status_code == 200

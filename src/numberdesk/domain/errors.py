@@ -72,6 +72,13 @@ class Unauthenticated(Problem):
     title = "Unauthorized"
 
 
+class Unavailable(Problem):
+    """The database cannot be reached just now (503); nothing was changed."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 def invalid_field(field: str, message: str, *, code: str = "invalid_field") -> Invalid:
     """A 422 about a single field."""
     return Invalid(code, f"{field}: {message}", errors=[FieldError(field, message)])

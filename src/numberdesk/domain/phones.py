@@ -66,9 +66,11 @@ def area_code_of(number: phonenumbers.PhoneNumber) -> str:
     return national[:length] if length > 0 else ""
 
 
-def describe(number: phonenumbers.PhoneNumber) -> PhoneNumber:
-    """Describe an already validated libphonenumber number."""
-    line_type = _LINE_TYPES.get(phonenumbers.number_type(number), LineType.OTHER)
+def describe(number: phonenumbers.PhoneNumber, kind: int | None = None) -> PhoneNumber:
+    """Describe an already validated libphonenumber number (``kind``: its number type, when
+    already known)."""
+    kind = phonenumbers.number_type(number) if kind is None else kind
+    line_type = _LINE_TYPES.get(kind, LineType.OTHER)
     country = phonenumbers.region_code_for_number(number) or ""
     area_code = area_code_of(number) if line_type is LineType.LOCAL else None
     return PhoneNumber(
@@ -80,19 +82,38 @@ def describe(number: phonenumbers.PhoneNumber) -> PhoneNumber:
 
 
 def parse_phone(raw: str, default_country: str, *, field: str = "number") -> PhoneNumber:
-    """Read a number typed nationally (with the org's country) or internationally; refuse invalid ones."""
-    return describe(_valid(raw, default_country, field))
+    """Read a number typed nationally (with the org's country) or internationally; refuse invalid ones.
+
+    A number is valid when libphonenumber gives it a type in its country's plan: what
+    ``is_valid_number`` checks, asked once here since the type is wanted anyway.
+    """
+    number = _parsed(raw, default_country, field)
+    kind = phonenumbers.number_type(number)
+    if kind == T.UNKNOWN:
+        raise _not_valid(raw, default_country, field)
+    return describe(number, kind)
 
 
 def e164_of(raw: str, default_country: str, *, field: str = "number") -> str:
     """The E.164 form of a valid number, refused like ``parse_phone`` but without classifying
     its line type and area code (the inbound call path needs only the form)."""
-    number = _valid(raw, default_country, field)
+    number = _parsed(raw, default_country, field)
+    if not phonenumbers.is_valid_number(number):
+        raise _not_valid(raw, default_country, field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _valid(raw: str, default_country: str, field: str) -> phonenumbers.PhoneNumber:
-    """Parse with libphonenumber and check the number is valid; refuse it on ``field``."""
+def _not_valid(raw: str, default_country: str, field: str) -> Exception:
+    return invalid_field(
+        field,
+        f"{raw!r} is not a valid number in any numbering plan we know; check the "
+        f"digits (national input is read as {default_country})",
+        code="invalid_phone_number",
+    )
+
+
+def _parsed(raw: str, default_country: str, field: str) -> phonenumbers.PhoneNumber:
+    """Parse with libphonenumber; refuse what is not a phone number at all on ``field``."""
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         raise invalid_field(field, "is empty; give a phone number such as +12125550123")
@@ -105,11 +126,4 @@ def _valid(raw: str, default_country: str, field: str) -> phonenumbers.PhoneNumb
             f"or a national number of {default_country}",
             code="invalid_phone_number",
         ) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise invalid_field(
-            field,
-            f"{raw!r} is not a valid number in any numbering plan we know; check the "
-            f"digits (national input is read as {default_country})",
-            code="invalid_phone_number",
-        )
     return number

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from psycopg import ClientCursor
 from sqlalchemy import (
     Connection,
     bindparam,
@@ -76,9 +77,18 @@ class CallerIdRepo:
 
         Decisions over the same pool queue on its row, in every process, and each picks only
         after the one before it committed, so the pool stays even (O5). The pool's numbers
-        are copied again first when its fingerprint changed since the last copy.
+        are copied again first when its fingerprint changed since the last copy. On
+        PostgreSQL a counted pick is one round trip when the copy is current.
         """
-        values = _values(when, attempt, step) | {"pool_key": key, "taken": int(attempt is not None)}
+        values = _values(when, attempt, step) | {
+            "pool_key": key,
+            "taken": int(attempt is not None),
+            "fingerprint": pool.fingerprint,
+        }
+        if self.dialect == "postgresql" and attempt is not None:
+            members, number_id = self._lock_and_count(values)
+            if members == pool.fingerprint:
+                return number_id
         with self._transaction():
             members = self.conn.execute(sql.lock_pool(self.dialect), values).scalar_one()
             if members != pool.fingerprint:
@@ -104,6 +114,19 @@ class CallerIdRepo:
         if not counted and self._first_usage_row(when.org_id, number_id, when.day):
             return self.count_call(number_id, when, attempt, step)
         return counted
+
+    def _lock_and_count(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
+        """PostgreSQL: take the pool's row and pick, count and record, in one round trip
+        (``callerid_sql.lock_and_count``); the pool's fingerprint as copied, and the pick
+        (None when the copy is not current or nothing is eligible)."""
+        text, constants = sql.lock_and_count()
+        connection: Any = self.conn.connection.driver_connection
+        with ClientCursor(connection) as cursor:
+            cursor.execute(text, constants | values)
+            members = cursor.fetchone()
+            cursor.nextset()
+            picked = cursor.fetchone()
+        return (members[0] if members else None), (picked[0] if picked else None)
 
     def _count(self, values: dict[str, Any]) -> bool:
         """SQLite: count the call, copy the number's use into its pools, record the attempt."""

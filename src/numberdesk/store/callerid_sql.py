@@ -23,6 +23,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -89,9 +90,20 @@ def usage_of() -> Executable:
 def pick() -> Any:
     """The pool's eligible number with the fewest calls today, then the least recently used:
     the first not used today in order of last use (every one used today comes after those),
-    else the first of today's in order of calls. Each half is the head of an index."""
-    p = s.pool_numbers.c
+    else the first of today's in order of calls. Each half is the head of an index. Nothing
+    when the pool's copy is not of the numbers bound as ``fingerprint``."""
+    p, copied = s.pool_numbers.c, s.caller_id_pools.c
+    current = (
+        select(literal(1))
+        .where(
+            copied.org_id == bindparam("org"),
+            copied.pool == bindparam("pool_key"),
+            copied.members == bindparam("fingerprint"),
+        )
+        .exists()
+    )
     eligible = and_(
+        current,
         p.org_id == bindparam("org"),
         p.pool == bindparam("pool_key"),
         or_(p.rested_until.is_(None), p.rested_until <= bindparam("now")),
@@ -197,3 +209,21 @@ def count_and_record(*, picked: bool) -> Executable:
     )
     record = insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row(use.c.number_id))
     return record.add_cte(*ctes, use, spread).returning(s.outbound_calls.c.number_id)
+
+
+@cache
+def lock_and_count() -> tuple[str, dict[str, Any]]:
+    """PostgreSQL: the pool's lock, then the pick counted and recorded, as one SQL text of
+    two statements (sent in one round trip, they run as one transaction, the second with a
+    fresh snapshot, so it sees what the pool's previous holder committed); and the values of
+    its anonymous parameters."""
+    dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
+    statements: list[Any] = [lock_pool("postgresql"), count_and_record(picked=True)]
+    lock, count = (statement.compile(dialect=dialect) for statement in statements)
+    assert not set(lock.params) & set(count.params) - NAMED
+    return f"{lock};\n{count}", {**lock.params, **count.params}
+
+
+# The parameters every call binds (the rest are constants of the statements).
+NAMED = {"org", "pool_key", "taken", "fingerprint", "today", "now", "cap", "call", "agent"}
+NAMED |= {"campaign", "callee", "step"}

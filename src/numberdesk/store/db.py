@@ -30,7 +30,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it would cost every decision a round trip. A connection that died (the
+    # server restarted) fails its request with a 503 (``Store``) and the pool is renewed.
+    return create_engine(url, pool_size=pool_size, max_overflow=20)
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -9,7 +9,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from numberdesk.domain.errors import Unavailable
 from numberdesk.store.audit import AuditRepo
 from numberdesk.store.idempotency import IdempotencyRepo
 from numberdesk.store.orgs import ApiKeyRepo, OrgRepo, UserRepo
@@ -138,16 +140,25 @@ class Store:
         if ambient is not None and ambient[0] is self:
             yield ambient[1]
             return
-        opened = self.engine.connect() if autocommit else self.engine.begin()
-        with opened as conn:
-            if autocommit:
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-            tx = Transaction(conn)
-            token = _ambient.set((self, tx))
-            try:
-                yield tx
-            finally:
-                _ambient.reset(token)
+        try:
+            opened = self.engine.connect() if autocommit else self.engine.begin()
+            with opened as conn:
+                if autocommit:
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                tx = Transaction(conn)
+                token = _ambient.set((self, tx))
+                try:
+                    yield tx
+                finally:
+                    _ambient.reset(token)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+                raise
+            raise Unavailable(
+                "database_unavailable",
+                "The database could not answer just now (restarting, or a transient lock "
+                "conflict); nothing was changed. Try again shortly.",
+            ) from exc
 
     def ping(self) -> bool:
         """Whether the database answers."""
