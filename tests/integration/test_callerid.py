@@ -354,3 +354,21 @@ def _random_uses(
             today = day == now.date().isoformat()
             uses[number.id] = Use(calls if today else 0, at)
     return uses
+
+
+def test_a_call_id_sent_twice_is_refused_and_counted_once_o7(api: Api, org: dict[str, Any]) -> None:
+    key, agent = org["key"], org["agent"]["id"]
+    api.call("PATCH", "/v1/org", key, json={"daily_cap": 2})
+    first = decide(api, key, agent_id=agent, to="+12125550100", call_id="pbx-1")
+    assert first.json()["caller_id"] == org["ny"]["e164"]
+    again = decide(api, key, agent_id=agent, to="+12125550101", call_id="pbx-1")
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "call_id_taken"
+    # The refused retry counted nothing: the New York number still has its second call.
+    assert decide(api, key, agent_id=agent, to="+12125550102").json()["step"] == "local_presence"
+    assert decide(api, key, agent_id=agent, to="+12125550103").json()["step"] == "agent"
+    buy(api, key, "212", 2)  # now a pool of three picks the number
+    pooled = decide(api, key, agent_id=agent, to="+12125550104", call_id="pbx-2")
+    assert pooled.status_code == 200, pooled.text
+    again = decide(api, key, agent_id=agent, to="+12125550105", call_id="pbx-2")
+    assert (again.status_code, again.json()["code"]) == (409, "call_id_taken")

@@ -7,10 +7,10 @@ stay correct. A decision then costs two statements on PostgreSQL (``Store.call_p
 committing by itself: the version and the callee's last caller ID (one query); and one write
 that counts the call under its daily cap, copies the number's new use into its pools and
 records the attempt (O6, O7). When a pool of several numbers chooses, that write also picks
-its number used least today, then least recently (O5), after taking the pool's row in a
-short transaction of its own, so concurrent decisions over one pool, from any process, pick
-one after the other. Nothing is queried per candidate, and nothing is batched, so a crash
-loses no decision that was answered.
+its number used least today, then least recently (O5), after taking the pool's row in the
+same round trip (``CallerIdRepo.pick``), so concurrent decisions over one pool, from any
+process, pick one after the other. Nothing is queried per candidate, and nothing is
+batched, so a crash loses no decision that was answered.
 """
 
 from __future__ import annotations

@@ -13,15 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import ClientCursor
+from psycopg.errors import UniqueViolation
 from sqlalchemy import (
     Connection,
     bindparam,
     insert,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from numberdesk.domain.callerid_index import Pool
 from numberdesk.domain.callerid_picks import NEVER
+from numberdesk.domain.errors import Conflict
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
 
@@ -71,6 +74,12 @@ class CallerIdRepo:
     def pick(
         self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
     ) -> str | None:
+        with _one_attempt_per_call_id(attempt):
+            return self._pick(key, pool, when, attempt, step)
+
+    def _pick(
+        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
+    ) -> str | None:
         """The pool's eligible number used least today, then least recently (O5), and, unless
         ``attempt`` is None (a dry run), the call counted on it and the attempt recorded; None
         when every number is resting or at the cap.
@@ -101,6 +110,12 @@ class CallerIdRepo:
             return number_id if number_id and self._count(values | {"number": number_id}) else None
 
     def count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> bool:
+        """Count the call on the chosen number under its daily cap and record the attempt
+        (``_count_call``); 409 ``call_id_taken`` when the call id was already recorded."""
+        with _one_attempt_per_call_id(attempt):
+            return self._count_call(number_id, when, attempt, step)
+
+    def _count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> bool:
         """Count the call on the chosen number, if it is under its daily cap, and record the
         attempt (O6, O7); False (nothing written) when the cap was reached meanwhile. One
         statement on PostgreSQL (the count feeds the insert), three in one transaction on
@@ -112,7 +127,7 @@ class CallerIdRepo:
         else:
             counted = self._count(values)
         if not counted and self._first_usage_row(when.org_id, number_id, when.day):
-            return self.count_call(number_id, when, attempt, step)
+            return self._count_call(number_id, when, attempt, step)
         return counted
 
     def _lock_and_count(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -197,6 +212,22 @@ class CallerIdRepo:
             .where(s.orgs.c.org_id == org_id)
             .values(config_version=s.orgs.c.config_version + 1)
         )
+
+
+@contextmanager
+def _one_attempt_per_call_id(attempt: Attempt | None) -> Iterator[None]:
+    """A call id already recorded (a PBX that sent the same call twice) is a 409, with
+    nothing counted: the statement that failed counted nothing (O7)."""
+    try:
+        yield
+    except (IntegrityError, UniqueViolation) as exc:
+        if attempt is None:
+            raise
+        raise Conflict(
+            "call_id_taken",
+            f"An attempt with call_id {attempt.call_id!r} is already recorded; send each "
+            "call's own id, or leave call_id out to have one made up.",
+        ) from exc
 
 
 def _values(when: When, attempt: Attempt | None, step: str) -> dict[str, Any]:
