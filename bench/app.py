@@ -1,7 +1,7 @@
 """The numberdesk API plus benchmark routes, served by ``uvicorn bench.app:make --factory``.
 
 ``POST /bench/stub`` reads the same body as ``POST /v1/decisions/outbound`` and answers the
-same shape, but with a constant answer: no auth, no database, no decision. What it sustains
+same shape the same way, but with a constant answer: no auth, no database, no decision. What it sustains
 is the framework's ceiling on this machine. ``POST /bench/stub-inbound`` does the same for
 ``POST /v1/decisions/inbound``. ``GET /bench/state`` tells which worker process answered and
 which orgs' caller-ID and inbound indexes it has built, so the benchmarks can warm both up.
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Response
 
 from numberdesk.api.app import create_app
 from numberdesk.api.routes.callerid import OutboundIn, OutboundOut
 from numberdesk.api.routes.inbound import InboundIn, InboundOut, TargetOut
-from numberdesk.api.schemas import TraceOut
+from numberdesk.api.schemas import TraceOut, json_answer
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
 from numberdesk.services.callerid import Indexed
@@ -29,12 +29,12 @@ STUB_AGENT = "usr_stub"
 def make() -> FastAPI:
     """The app on ``NUMBERDESK_DATABASE_URL``, with the stub and state routes added."""
     desk = build_desk(Settings.from_env())
-    app = create_app(desk)
+    bench = APIRouter(tags=["bench"])
 
-    @app.post("/bench/stub", response_model=OutboundOut, tags=["bench"])
-    def stub(body: OutboundIn) -> OutboundOut:  # a sync route, run like the real one
+    @bench.post("/bench/stub", response_model=OutboundOut)
+    def stub(body: OutboundIn) -> Response:  # a sync route, run like the real one
         """A constant answer of the decision's shape: the framework's cost alone."""
-        return OutboundOut(
+        out = OutboundOut(
             call_id=body.call_id or "call_stub",
             caller_id=STUB_E164,
             number_id="num_stub",
@@ -49,17 +49,13 @@ def make() -> FastAPI:
                 )
             ],
         )
+        return json_answer(out)
 
-    @app.post(
-        "/bench/stub-inbound",
-        response_model=InboundOut,
-        response_model_exclude_unset=True,
-        tags=["bench"],
-    )
-    def stub_inbound(body: InboundIn) -> InboundOut:  # a sync route, run like the real one
+    @bench.post("/bench/stub-inbound", response_model=InboundOut, response_model_exclude_unset=True)
+    def stub_inbound(body: InboundIn) -> Response:  # a sync route, run like the real one
         """A constant answer of the inbound decision's shape (an available agent rings):
         the framework's cost alone."""
-        return InboundOut(
+        out = InboundOut(
             call_id=body.call_id or "call_stub",
             action="ring",
             targets=[TargetOut(type="agent", agent_id=STUB_AGENT, uri="sip:stub@pbx.invalid")],
@@ -76,8 +72,9 @@ def make() -> FastAPI:
                 ),
             ],
         )
+        return json_answer(out, exclude_unset=True)
 
-    @app.get("/bench/state", tags=["bench"])
+    @bench.get("/bench/state")
     def state() -> dict[str, object]:
         """This worker's pid and the config version of each org index it holds: caller ID
         (``indexed``) and inbound routing (``inbound``)."""
@@ -93,4 +90,4 @@ def make() -> FastAPI:
         }
         return {"pid": os.getpid(), "indexed": indexed, "inbound": inbound}
 
-    return app
+    return create_app(desk, first=[bench])  # matched first, like the call path's own routes

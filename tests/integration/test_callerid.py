@@ -6,7 +6,7 @@ import random
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import count
 from typing import Any
 
@@ -302,6 +302,7 @@ def test_the_databases_pick_is_the_number_used_least_today_then_least_recently_o
     numbers = [Candidate(n["id"], n["e164"], "US", ("212",), "NY", masked=False) for n in bought]
     start = desk.now()
     today = start.date().isoformat()
+    midnight = datetime.combine(start.date(), time(), UTC)
     rng = random.Random(5)
     calls = (Attempt(f"call_{n}", created["owner_user_id"], None, "+1212555") for n in count())
     for round_ in range(12):
@@ -317,7 +318,7 @@ def test_the_databases_pick_is_the_number_used_least_today_then_least_recently_o
         with desk.store.call_path() as tx:
             repo = CallerIdRepo(tx.conn)
             for step in range(6):
-                when = When(org_id, start + timedelta(seconds=step), today, cap)
+                when = When(org_id, start + timedelta(seconds=step), today, midnight, cap)
                 counts = step % 2 == 1  # a dry run's pick counts nothing
                 expected = least_used(pool, uses, cap, when.now)
                 attempt = next(calls) if counts else None
@@ -372,3 +373,5 @@ def test_a_call_id_sent_twice_is_refused_and_counted_once_o7(api: Api, org: dict
     assert pooled.status_code == 200, pooled.text
     again = decide(api, key, agent_id=agent, to="+12125550105", call_id="pbx-2")
     assert (again.status_code, again.json()["code"]) == (409, "call_id_taken")
+    for n in range(3):  # and the connection the refusal used serves the next calls
+        assert decide(api, key, agent_id=agent, to=f"+1212555020{n}").status_code == 200

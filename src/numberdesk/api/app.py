@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import import_module
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from numberdesk import __version__
 from numberdesk.api import metrics, problems
 from numberdesk.services.desk import Desk
 
+# A request is matched against the routes in this order, so the call path's come first.
 FEATURES = (
+    "callerid",
+    "inbound",
+    "calls",
+    "texts",
     "health",
     "orgs",
     "users",
@@ -23,15 +29,11 @@ FEATURES = (
     "masking",
     "port_ins",
     "branding",
-    "callerid",
     "resting",
-    "texts",
     "contacts",
     "inbox",
     "routes",
     "company",
-    "inbound",
-    "calls",
 )
 
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID
@@ -39,12 +41,14 @@ out and routing in. Authenticate with `Authorization: Bearer <api key>`. Errors 
 problem documents with a stable `code`."""
 
 
-def create_app(desk: Desk) -> FastAPI:
-    """Build the app around an already wired desk."""
+def create_app(desk: Desk, *, first: Sequence[APIRouter] = ()) -> FastAPI:
+    """Build the app around an already wired desk (``first``: routers matched before ours)."""
     app = FastAPI(title="numberdesk", version=__version__, description=DESCRIPTION)
     app.state.desk = desk
     problems.install(app)
     metrics.install(app)
+    for router in first:
+        app.include_router(router)
     for feature in FEATURES:
         module = import_module(f"numberdesk.api.routes.{feature}")
         app.include_router(module.router)

@@ -16,7 +16,7 @@ batched, so a crash loses no decision that was answered.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -95,7 +95,7 @@ def decide_outbound(
         indexed, callee, last_shown = _index_and_callee(desk, tx, repo, actor.org_id, to)
         snapshot = indexed.snapshot
         call = _call(snapshot, agent_id, callee, campaign_id, caller_id)
-        when = When(actor.org_id, now, _day(now, indexed.timezone), daily_cap(snapshot, call))
+        when = When(actor.org_id, now, *_day(now, indexed.timezone), daily_cap(snapshot, call))
         call_id = call_id or new_id("call")
         attempt = None if dry_run else Attempt(call_id, agent_id, campaign_id, callee.e164)
         number, step, trace = _take(repo, snapshot, call, when, attempt, last_shown)
@@ -176,9 +176,10 @@ def _take(
         usage.calls_today[number.id] = when.cap or 0  # only a cap refuses a count
 
 
-def _day(now: datetime, timezone: ZoneInfo) -> str:
-    """The org's calendar day, which daily caps count (O6)."""
-    return now.astimezone(timezone).date().isoformat()
+def _day(now: datetime, timezone: ZoneInfo) -> tuple[str, datetime]:
+    """The org's calendar day, which daily caps count (O6), and the moment it began."""
+    today = now.astimezone(timezone).date()
+    return today.isoformat(), datetime.combine(today, time(), timezone)
 
 
 def agent_id_of(desk: Desk, actor: Actor, agent: str) -> str:

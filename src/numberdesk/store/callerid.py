@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import ClientCursor
+import psycopg
 from psycopg.errors import UniqueViolation
+from psycopg.pq import TransactionStatus
 from sqlalchemy import (
     Connection,
     bindparam,
@@ -32,11 +33,12 @@ from numberdesk.store import schema as s
 @dataclass(frozen=True)
 class When:
     """Where and when a decision counts: the org, the moment, the org's day (which daily caps
-    count), and the cap (None: no cap)."""
+    count) and the moment it began, and the cap (None: no cap)."""
 
     org_id: str
     now: datetime
     day: str
+    day_start: datetime
     cap: int | None
 
 
@@ -131,17 +133,25 @@ class CallerIdRepo:
         return counted
 
     def _lock_and_count(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
-        """PostgreSQL: take the pool's row and pick, count and record, in one round trip
-        (``callerid_sql.lock_and_count``); the pool's fingerprint as copied, and the pick
-        (None when the copy is not current or nothing is eligible)."""
-        text, constants = sql.lock_and_count()
+        """PostgreSQL: take the pool's row, then pick, count and record, in one transaction
+        sent as one pipeline (``callerid_sql.lock_and_count``): one round trip. Returns the
+        pool's fingerprint as copied, and the pick (None when the copy is not current or
+        nothing is eligible)."""
+        lock, count, constants = sql.lock_and_count()
+        params = constants | values
         connection: Any = self.conn.connection.driver_connection
-        with ClientCursor(connection) as cursor:
-            cursor.execute(text, constants | values)
-            members = cursor.fetchone()
-            cursor.nextset()
-            picked = cursor.fetchone()
-        return (members[0] if members else None), (picked[0] if picked else None)
+        try:
+            with connection.pipeline(), connection.cursor() as locked, connection.cursor() as pick:
+                connection.execute("BEGIN")
+                locked.execute(lock, params)
+                pick.execute(count, params)
+                connection.execute("COMMIT")
+                members, number = locked.fetchone(), pick.fetchone()
+        except psycopg.Error:
+            if connection.info.transaction_status != TransactionStatus.IDLE:
+                connection.execute("ROLLBACK")  # what failed left its transaction open
+            raise
+        return (members[0] if members else None), (number[0] if number else None)
 
     def _count(self, values: dict[str, Any]) -> bool:
         """SQLite: count the call, copy the number's use into its pools, record the attempt."""
@@ -234,6 +244,7 @@ def _values(when: When, attempt: Attempt | None, step: str) -> dict[str, Any]:
     values = {
         "org": when.org_id,
         "today": when.day,
+        "day_start": when.day_start,
         "now": when.now,
         "cap": when.cap if when.cap is not None else 2**31 - 1,
     }

@@ -89,8 +89,8 @@ def usage_of() -> Executable:
 @cache
 def pick() -> Any:
     """The pool's eligible number with the fewest calls today, then the least recently used:
-    the first not used today in order of last use (every one used today comes after those),
-    else the first of today's in order of calls. Each half is the head of an index. Nothing
+    the first last used before today began (``day_start``) in order of last use, else the
+    first of today's in order of calls. Each half is the head of an index. Nothing
     when the pool's copy is not of the numbers bound as ``fingerprint``."""
     p, copied = s.pool_numbers.c, s.caller_id_pools.c
     current = (
@@ -111,7 +111,7 @@ def pick() -> Any:
     )
     not_today = (
         select(p.number_id, literal(0).label("calls"), p.last_used_at)
-        .where(eligible, p.day != bindparam("today"))
+        .where(eligible, p.last_used_at < bindparam("day_start"))
         .order_by(p.last_used_at, p.number_id)
         .limit(1)
         .subquery()
@@ -200,30 +200,36 @@ def count_and_record(*, picked: bool) -> Executable:
         ctes.append(head)
         number = select(head.c.number_id).scalar_subquery()
     use = counted(number).cte("counted")
+    # Scalar subqueries, so the number's rows are found by index (a join may scan the org).
+    counted_id = select(use.c.number_id).scalar_subquery()
     p = s.pool_numbers
     spread = (
         update(p)
-        .where(p.c.org_id == bindparam("org"), p.c.number_id == use.c.number_id)
-        .values(day=bindparam("today"), calls=use.c.calls, last_used_at=bindparam("now"))
+        .where(p.c.org_id == bindparam("org"), p.c.number_id == counted_id)
+        .values(
+            day=bindparam("today"),
+            calls=select(use.c.calls).scalar_subquery(),
+            last_used_at=bindparam("now"),
+        )
         .cte("spread")
     )
-    record = insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row(use.c.number_id))
+    record = insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row(counted_id))
     return record.add_cte(*ctes, use, spread).returning(s.outbound_calls.c.number_id)
 
 
 @cache
-def lock_and_count() -> tuple[str, dict[str, Any]]:
-    """PostgreSQL: the pool's lock, then the pick counted and recorded, as one SQL text of
-    two statements (sent in one round trip, they run as one transaction, the second with a
-    fresh snapshot, so it sees what the pool's previous holder committed); and the values of
-    its anonymous parameters."""
+def lock_and_count() -> tuple[str, str, dict[str, Any]]:
+    """PostgreSQL: the pool's lock and the pick counted and recorded, as SQL texts sent in one
+    pipeline between BEGIN and COMMIT (so the pick has a fresh snapshot and sees what the
+    pool's previous holder committed, and the lock is held only for the server's work), each
+    prepared by psycopg once it repeats; and the values of their anonymous parameters."""
     dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
     statements: list[Any] = [lock_pool("postgresql"), count_and_record(picked=True)]
     lock, count = (statement.compile(dialect=dialect) for statement in statements)
     assert not set(lock.params) & set(count.params) - NAMED
-    return f"{lock};\n{count}", {**lock.params, **count.params}
+    return str(lock), str(count), {**lock.params, **count.params}
 
 
 # The parameters every call binds (the rest are constants of the statements).
-NAMED = {"org", "pool_key", "taken", "fingerprint", "today", "now", "cap", "call", "agent"}
-NAMED |= {"campaign", "callee", "step"}
+NAMED = {"org", "pool_key", "taken", "fingerprint", "today", "day_start", "now", "cap", "call"}
+NAMED |= {"agent", "campaign", "callee", "step"}

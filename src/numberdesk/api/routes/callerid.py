@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from numberdesk.api.deps import ActorDep, DeskDep
-from numberdesk.api.schemas import Body, TraceOut
+from numberdesk.api.schemas import Body, TraceOut, json_answer
 from numberdesk.services import callerid
 
 router = APIRouter(tags=["decisions"])
@@ -45,7 +45,7 @@ class OutboundOut(BaseModel):
 
 
 @router.post("/v1/decisions/outbound", response_model=OutboundOut, description=ROLE)
-def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> OutboundOut:
+def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> Response:
     """Choose the caller ID for an outbound call and record the attempt."""
     answer = callerid.decide_outbound(
         desk,
@@ -56,7 +56,7 @@ def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> Outboun
         caller_id=body.caller_id,
         call_id=body.call_id,
     )
-    return OutboundOut(
+    out = OutboundOut(
         call_id=answer.call_id,
         caller_id=answer.number.e164,
         number_id=answer.number.id,
@@ -65,3 +65,4 @@ def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> Outboun
         attestation=answer.attestation,
         trace=[TraceOut(step=t.step, result=t.result, reason=t.reason) for t in answer.trace],
     )
+    return json_answer(out)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from numberdesk.api.deps import ActorDep, DeskDep
-from numberdesk.api.schemas import Body, TraceOut
+from numberdesk.api.schemas import Body, TraceOut, json_answer
 from numberdesk.domain.inbound import Channel
 from numberdesk.services import inbound
 
@@ -80,7 +80,7 @@ class InboundOut(BaseModel):
     response_model_exclude_unset=True,
     description=ROLE,
 )
-def decide_inbound(body: InboundIn, desk: DeskDep, actor: ActorDep) -> InboundOut:
+def decide_inbound(body: InboundIn, desk: DeskDep, actor: ActorDep) -> Response:
     """Decide who gets an inbound call or text, and record it."""
     answer = inbound.decide_inbound(
         desk,
@@ -93,4 +93,4 @@ def decide_inbound(body: InboundIn, desk: DeskDep, actor: ActorDep) -> InboundOu
     out = InboundOut.model_validate({"call_id": answer.call_id, **answer.decision.to_json()})
     if answer.inbox_item_id is not None:
         out.inbox_item_id = answer.inbox_item_id
-    return out
+    return json_answer(out, exclude_unset=True)
