@@ -19,7 +19,7 @@ from numberdesk.api.routes.inbound import InboundIn, InboundOut, TargetOut
 from numberdesk.api.schemas import TraceOut, json_answer
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
-from numberdesk.services.callerid import Indexed
+from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.inbound_index import InboundIndex
 
 STUB_E164 = "+12125550123"

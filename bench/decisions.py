@@ -61,7 +61,8 @@ from numberdesk.domain.errors import Problem
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.domain.phones import area_code_of, parse_phone
 from numberdesk.domain.regions import region_of
-from numberdesk.services.callerid import Indexed, decide_outbound
+from numberdesk.services.callerid import decide_outbound
+from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
 from numberdesk.services.orgs import create_org
 from numberdesk.store.db import normalise_url

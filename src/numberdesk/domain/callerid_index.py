@@ -1,6 +1,6 @@
 """The caller-ID index (rules O3-O5): what the outbound decision reads about one org.
 
-Built once per configuration change (``services/callerid.build_index``), never per call: the
+Built once per configuration change (``services/callerid_index.build_index``), never per call: the
 numbers as ``Candidate`` values, agent cards, campaigns, and the numbers grouped into the
 ``Pool`` of every tier a policy step reads (by area code, by region, per campaign). A pool
 holds the numbers that may be chosen (O5 picks among them) apart from those that can never be

@@ -15,48 +15,31 @@ batched, so a crash loses no decision that was answered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 
 from numberdesk.domain.callerid import (
-    AgentCard,
     Call,
     Callee,
-    CampaignPlan,
     Candidate,
     Snapshot,
     TraceEntry,
     Usage,
-    build_snapshot,
     daily_cap,
     decide,
 )
-from numberdesk.domain.compliance import compliance_of
 from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
-from numberdesk.domain.numbers import Capability, Kind, Number, Status
-from numberdesk.domain.orgs import Actor, Org, require_manager
+from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import parse_phone
 from numberdesk.domain.regions import region_of
+from numberdesk.services.callerid_index import Indexed, build_index
 from numberdesk.services.desk import Desk
-from numberdesk.store.addresses import AddressRepo
-from numberdesk.store.branding import BrandingRepo
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
-from numberdesk.store.mandates import mandates
 from numberdesk.store.uow import Transaction
-
-
-@dataclass(frozen=True)
-class Indexed:
-    """One org's call-path index and the config version it was built from."""
-
-    version: int
-    country: str
-    timezone: ZoneInfo
-    snapshot: Snapshot
 
 
 @dataclass(frozen=True)
@@ -200,78 +183,3 @@ def _nothing_eligible(trace: tuple[TraceEntry, ...]) -> Conflict:
         "tried; the trace says why each was skipped.",
         extra={"trace": [vars(t) for t in trace]},
     )
-
-
-def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
-    """Load everything the decision reads about one org and index it (not on the call path:
-    only when the org's configuration changed)."""
-    numbers = tx.numbers.live(org.org_id)
-    mapped = tx.area_codes.all(org.org_id)
-    addresses = AddressRepo(tx.conn).by_ids(
-        org.org_id, {n.address_id for n in numbers if n.address_id}
-    )
-    compliance = compliance_of(numbers, addresses)
-    names = BrandingRepo(tx.conn).approved_display_names(org.org_id)
-    ends = mandates(tx).ends(org.org_id)
-    candidates = {
-        n.id: replace(
-            _candidate(n, mapped.get(n.id, []), compliance[n.id].issues, names.get(n.id)),
-            mandate_ends=ends.get(n.mandate_id or ""),
-        )
-        for n in numbers
-    }
-    timezone = ZoneInfo(org.timezone)
-    CallerIdRepo(tx.conn).ensure_usage_rows(
-        org.org_id, list(candidates), now.astimezone(timezone).date().isoformat()
-    )
-    snapshot = build_snapshot(
-        candidates.values(),
-        agents=(
-            AgentCard(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
-            for u in tx.users.live(org.org_id)
-        ),
-        campaigns=(
-            CampaignPlan(
-                c.id,
-                tuple(tx.campaigns.numbers_of(org.org_id, c.id)),
-                tuple(c.caller_id_policy) if c.caller_id_policy else None,
-                c.daily_cap,
-                c.sticky,
-            )
-            for c in tx.campaigns.all(org.org_id)
-        ),
-        policy=tuple(org.caller_id_policy),
-        default_caller_id=org.default_caller_id,
-        daily_cap=org.daily_cap,
-    )
-    return Indexed(org.config_version, org.country, timezone, snapshot)
-
-
-def _candidate(
-    number: Number, mapped: list[str], issues: tuple[object, ...], name: str | None
-) -> Candidate:
-    own = [number.area_code] if number.area_code else []
-    return Candidate(
-        id=number.id,
-        e164=number.e164,
-        country=number.country,
-        area_codes=tuple(dict.fromkeys(own + mapped)),
-        region=region_of(number.e164, number.country, number.area_code),
-        masked=number.kind is Kind.MASKED,
-        unusable=_unusable(number, issues),
-        rested_until=number.rested_until,
-        display_name=name,
-    )
-
-
-def _unusable(number: Number, issues: tuple[object, ...]) -> str | None:
-    """Why a number can never be chosen now, or None (O4, C4, N2, N3)."""
-    if number.status is not Status.ACTIVE:
-        return f"is {number.status.value}" + (
-            f" ({number.status_reason})" if number.status_reason else ""
-        )
-    if not number.can(Capability.VOICE_OUT):
-        return f"is an {number.kind.value} number and cannot make calls"
-    if issues:
-        return "is not compliant: " + "; ".join(getattr(i, "message", str(i)) for i in issues)
-    return None

@@ -76,21 +76,23 @@ class CallerIdRepo:
     def pick(
         self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
     ) -> str | None:
-        with _one_attempt_per_call_id(attempt):
-            return self._pick(key, pool, when, attempt, step)
-
-    def _pick(
-        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
-    ) -> str | None:
         """The pool's eligible number used least today, then least recently (O5), and, unless
         ``attempt`` is None (a dry run), the call counted on it and the attempt recorded; None
-        when every number is resting or at the cap.
+        when every number is resting or at the cap; 409 ``call_id_taken`` when the call id
+        was already recorded.
 
         Decisions over the same pool queue on its row, in every process, and each picks only
         after the one before it committed, so the pool stays even (O5). The pool's numbers
         are copied again first when its fingerprint changed since the last copy. On
         PostgreSQL a counted pick is one round trip when the copy is current.
         """
+        with _one_attempt_per_call_id(attempt):
+            return self._pick(key, pool, when, attempt, step)
+
+    def _pick(
+        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
+    ) -> str | None:
+        """The pick of ``pick``."""
         values = _values(when, attempt, step) | {
             "pool_key": key,
             "taken": int(attempt is not None),

@@ -1,0 +1,104 @@
+"""The outbound call path's index (rules O3-O5): everything the decision reads about one org,
+loaded and indexed when the org's configuration changed (never per call)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from numberdesk.domain.callerid import AgentCard, CampaignPlan, Candidate, Snapshot, build_snapshot
+from numberdesk.domain.compliance import compliance_of
+from numberdesk.domain.numbers import Capability, Kind, Number, Status
+from numberdesk.domain.orgs import Org
+from numberdesk.domain.regions import region_of
+from numberdesk.store.addresses import AddressRepo
+from numberdesk.store.branding import BrandingRepo
+from numberdesk.store.callerid import CallerIdRepo
+from numberdesk.store.mandates import mandates
+from numberdesk.store.uow import Transaction
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """One org's call-path index and the config version it was built from."""
+
+    version: int
+    country: str
+    timezone: ZoneInfo
+    snapshot: Snapshot
+
+
+def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
+    """Load everything the decision reads about one org and index it (not on the call path:
+    only when the org's configuration changed)."""
+    numbers = tx.numbers.live(org.org_id)
+    mapped = tx.area_codes.all(org.org_id)
+    addresses = AddressRepo(tx.conn).by_ids(
+        org.org_id, {n.address_id for n in numbers if n.address_id}
+    )
+    compliance = compliance_of(numbers, addresses)
+    names = BrandingRepo(tx.conn).approved_display_names(org.org_id)
+    ends = mandates(tx).ends(org.org_id)
+    candidates = {
+        n.id: replace(
+            _candidate(n, mapped.get(n.id, []), compliance[n.id].issues, names.get(n.id)),
+            mandate_ends=ends.get(n.mandate_id or ""),
+        )
+        for n in numbers
+    }
+    timezone = ZoneInfo(org.timezone)
+    CallerIdRepo(tx.conn).ensure_usage_rows(
+        org.org_id, list(candidates), now.astimezone(timezone).date().isoformat()
+    )
+    snapshot = build_snapshot(
+        candidates.values(),
+        agents=(
+            AgentCard(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
+            for u in tx.users.live(org.org_id)
+        ),
+        campaigns=(
+            CampaignPlan(
+                c.id,
+                tuple(tx.campaigns.numbers_of(org.org_id, c.id)),
+                tuple(c.caller_id_policy) if c.caller_id_policy else None,
+                c.daily_cap,
+                c.sticky,
+            )
+            for c in tx.campaigns.all(org.org_id)
+        ),
+        policy=tuple(org.caller_id_policy),
+        default_caller_id=org.default_caller_id,
+        daily_cap=org.daily_cap,
+    )
+    return Indexed(org.config_version, org.country, timezone, snapshot)
+
+
+def _candidate(
+    number: Number, mapped: list[str], issues: tuple[object, ...], name: str | None
+) -> Candidate:
+    own = [number.area_code] if number.area_code else []
+    return Candidate(
+        id=number.id,
+        e164=number.e164,
+        country=number.country,
+        area_codes=tuple(dict.fromkeys(own + mapped)),
+        region=region_of(number.e164, number.country, number.area_code),
+        masked=number.kind is Kind.MASKED,
+        unusable=_unusable(number, issues),
+        rested_until=number.rested_until,
+        display_name=name,
+    )
+
+
+def _unusable(number: Number, issues: tuple[object, ...]) -> str | None:
+    """Why a number can never be chosen now, or None (O4, C4, N2, N3)."""
+    if number.status is not Status.ACTIVE:
+        return f"is {number.status.value}" + (
+            f" ({number.status_reason})" if number.status_reason else ""
+        )
+    if not number.can(Capability.VOICE_OUT):
+        return f"is an {number.kind.value} number and cannot make calls"
+    if issues:
+        return "is not compliant: " + "; ".join(getattr(i, "message", str(i)) for i in issues)
+    return None
