@@ -375,3 +375,26 @@ def test_a_call_id_sent_twice_is_refused_and_counted_once_o7(api: Api, org: dict
     assert (again.status_code, again.json()["code"]) == (409, "call_id_taken")
     for n in range(3):  # and the connection the refusal used serves the next calls
         assert decide(api, key, agent_id=agent, to=f"+1212555020{n}").status_code == 200
+
+
+def test_a_decision_inside_a_callers_transaction_is_undone_with_it_o7(api: Api, desk: Desk) -> None:
+    """A pool's pick opens and commits a transaction of its own only on the call path's
+    autocommit connection; inside a caller's transaction it is part of that transaction."""
+    created = api.new_org("Undo", "US")
+    buy(api, created["api_key"], "212", 3)
+    owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
+    callerid.decide_outbound(desk, owner, agent_id=owner.user_id, to="+12125550100")
+
+    def decide_then_give_up() -> None:
+        with desk.store.transaction():
+            callerid.decide_outbound(
+                desk, owner, agent_id=owner.user_id, to="+12125550101", call_id="undone"
+            )
+            raise RuntimeError("the caller gives up")
+
+    with pytest.raises(RuntimeError, match="gives up"):
+        decide_then_give_up()
+    again = callerid.decide_outbound(
+        desk, owner, agent_id=owner.user_id, to="+12125550101", call_id="undone"
+    )
+    assert again.call_id == "undone"  # nothing of the undone decision was kept

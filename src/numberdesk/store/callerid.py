@@ -98,7 +98,7 @@ class CallerIdRepo:
             "taken": int(attempt is not None),
             "fingerprint": pool.fingerprint,
         }
-        if self.dialect == "postgresql" and attempt is not None:
+        if self.dialect == "postgresql" and attempt is not None and self._autocommit():
             members, number_id = self._lock_and_count(values)
             if members == pool.fingerprint:
                 return number_id
@@ -197,11 +197,16 @@ class CallerIdRepo:
             .values(members=pool.fingerprint)
         )
 
+    def _autocommit(self) -> bool:
+        """Whether each statement commits by itself here (PostgreSQL's call path), so a pick
+        may open and commit a transaction of its own."""
+        return self.conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """One transaction for a pick: opened here on an autocommit connection (PostgreSQL's
         call path), else the one already open."""
-        if self.conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        if not self._autocommit():
             yield
             return
         self.conn.exec_driver_sql("BEGIN")
