@@ -1246,9 +1246,11 @@ def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[F
     pools: list[int] = []
     steps: Counter[str] = Counter()
     for case in cases:  # what the decisions are (not timed)
-        decision = decide_with_pick(*case)
-        pools.append(decision.pool_size)
-        steps[str(decision.step or "refused")] += 1
+        asking = decide(*case)  # a pool of several asks for its pick; one number does not
+        pools.append(
+            len(asking.asks.pool.usable) if asking.asks else int(asking.number is not None)
+        )
+        steps[str(decide_with_pick(*case).step or "refused")] += 1
     unusable = Counter(
         " ".join(c.unusable.split()[:2]) if c.unusable else "usable"
         for c in snapshot.numbers.values()

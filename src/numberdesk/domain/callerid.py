@@ -86,7 +86,6 @@ class Decision:
     step: str | None
     trace: tuple[TraceEntry, ...]
     picked: str | None = None
-    pool_size: int = 0
     asks: Tier | None = None
 
 
@@ -97,7 +96,7 @@ def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decis
     if call.requested:
         asked = requested_caller_id(snapshot, usage, call, cap, now)
         entry = TraceEntry(Step.REQUESTED, "chosen", f"{asked.e164}: asked for, and allowed")
-        return Decision(asked, Step.REQUESTED, (entry,), None, 1)
+        return Decision(asked, Step.REQUESTED, (entry,))
     sticky = campaign.sticky if campaign else True
     policy = (campaign.policy if campaign else None) or snapshot.policy
     trace: list[TraceEntry] = []
@@ -113,7 +112,7 @@ def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decis
             if chosen is not None:
                 picked = tier.key if tier.key in usage.picks else None
                 trace.append(TraceEntry(step, "chosen", f"{chosen.e164}: {tier.label}"))
-                return Decision(chosen, step, tuple(trace), picked, len(tier.pool.usable))
+                return Decision(chosen, step, tuple(trace), picked)
         trace.append(TraceEntry(step, "skipped", _refusals(tiers, usage, cap, now)))
     return Decision(None, None, tuple(trace))
 

@@ -34,7 +34,7 @@ from numberdesk.domain.callerid import (
 from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.domain.phones import parse_phone
+from numberdesk.domain.phones import e164_of, parse_phone
 from numberdesk.domain.regions import region_of
 from numberdesk.services.callerid_index import Indexed, build_index
 from numberdesk.services.desk import Desk
@@ -125,9 +125,7 @@ def _call(
     campaign = snapshot.campaigns.get(campaign_id) if campaign_id else None
     if campaign_id and campaign is None:
         raise not_found("campaign", campaign_id)
-    requested = None
-    if caller_id:
-        requested = parse_phone(caller_id, callee.country, field="caller_id").e164
+    requested = e164_of(caller_id, callee.country, field="caller_id") if caller_id else None
     return Call(agent, callee, campaign, requested)
 
 

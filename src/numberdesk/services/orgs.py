@@ -94,10 +94,12 @@ def create_org(
 def remembered_actor(desk: Desk, api_key: str) -> Actor | None:
     """The user a recently checked API key acts for, without touching the database; None
     when the key was not checked within ``key_cache_seconds`` (then ``authenticate``)."""
-    known = desk.known_keys.get(hash_key(api_key))
-    if known is not None and known[1] > time.monotonic():
-        return known[0]
-    return None
+    return _remembered(desk, hash_key(api_key))
+
+
+def _remembered(desk: Desk, digest: str) -> Actor | None:
+    known = desk.known_keys.get(digest)
+    return known[0] if known is not None and known[1] > time.monotonic() else None
 
 
 def authenticate(desk: Desk, api_key: str) -> Actor:
@@ -107,10 +109,10 @@ def authenticate(desk: Desk, api_key: str) -> Actor:
         raise Unauthenticated(
             "invalid_api_key", "The API key is not valid; use a key numberdesk issued."
         )
-    known = remembered_actor(desk, api_key)
+    digest = hash_key(api_key)
+    known = _remembered(desk, digest)
     if known is not None:
         return known
-    digest = hash_key(api_key)
     with desk.store.transaction() as tx:
         actor = tx.api_keys.actor_of(parts[1], digest)
     if actor is None:

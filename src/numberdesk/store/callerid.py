@@ -114,25 +114,16 @@ class CallerIdRepo:
             return number_id if number_id and self._count(values | {"number": number_id}) else None
 
     def count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> bool:
-        """Count the call on the chosen number under its daily cap and record the attempt
-        (``_count_call``); 409 ``call_id_taken`` when the call id was already recorded."""
-        with _one_attempt_per_call_id(attempt):
-            return self._count_call(number_id, when, attempt, step)
-
-    def _count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> bool:
         """Count the call on the chosen number, if it is under its daily cap, and record the
-        attempt (O6, O7); False (nothing written) when the cap was reached meanwhile. One
-        statement on PostgreSQL (the count feeds the insert), three in one transaction on
-        SQLite."""
+        attempt (O6, O7); False (nothing written) when the cap was reached meanwhile; 409
+        ``call_id_taken`` when the call id was already recorded. One statement on PostgreSQL
+        (the count feeds the insert), three in one transaction on SQLite."""
         values = _values(when, attempt, step) | {"number": number_id}
-        if self.dialect == "postgresql":
-            recorded = self.conn.execute(sql.count_and_record(picked=False), values).first()
-            counted = recorded is not None
-        else:
-            counted = self._count(values)
-        if not counted and self._first_usage_row(when.org_id, number_id, when.day):
-            return self._count_call(number_id, when, attempt, step)
-        return counted
+        with _one_attempt_per_call_id(attempt):
+            if self.dialect == "postgresql":
+                recorded = self.conn.execute(sql.count_and_record(picked=False), values).first()
+                return recorded is not None
+            return self._count(values)
 
     def _lock_and_count(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
         """PostgreSQL: take the pool's row, then pick, count and record, in one transaction
@@ -216,11 +207,6 @@ class CallerIdRepo:
             self.conn.exec_driver_sql("ROLLBACK")
             raise
         self.conn.exec_driver_sql("COMMIT")
-
-    def _first_usage_row(self, org_id: str, number_id: str, day: str) -> bool:
-        """Make a number's usage row if it has none yet (a number newer than the index)."""
-        row = {"org_id": org_id, "number_id": number_id, "day": day, "calls": 0}
-        return self.conn.execute(sql.new_usage_rows(self.dialect), row).rowcount == 1
 
     def bump_config_version(self, org_id: str) -> None:
         """Tell every process that the org's call-path configuration changed."""
