@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from numberdesk.domain.inbox import ClaimAction, InboxItem, ItemStatus
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import inbox
 from numberdesk.services.desk import Desk
-from tests.conftest import Api
+from tests.conftest import Api, Clock
 from tests.integration.helpers import add_number
 from tests.integration.inbound_helpers import CALLER, company_team, count, decided, event
 
@@ -116,6 +117,14 @@ def test_bad_claims_are_refused_and_leave_the_item_unclaimed_i8(
     assert claim(api, ann_key, item, action="link_contact").status_code == 422
     missing = claim(api, ann_key, item, action="link_contact", contact_external_id="nope")
     assert missing.status_code == 404
+    slashed = claim(api, ann_key, item, action="create_contact", contact_external_id="a/b")
+    assert slashed.status_code == 422
+    assert slashed.json()["errors"][0]["field"] == "contact_external_id"
+    body = {"name": "Jo", "phones": ["+447911123456"], "primary_agent_id": ann["id"]}
+    assert api.call("PUT", "/v1/contacts/crm-5", team["key"], json=body).status_code == 201
+    taken = claim(api, ann_key, item, action="create_contact", contact_external_id="crm-5")
+    assert (taken.status_code, taken.json()["code"]) == (409, "contact_exists")
+    assert api.call("GET", "/v1/contacts/crm-5", ann_key).json()["phones"] == ["+447911123456"]
     assert claim(api, ann_key, "itm_nope", action="call_back").status_code == 404
     assert claim(api, ann_key, item, action="call_back").status_code == 200
 
@@ -252,3 +261,23 @@ def test_the_answering_agents_simultaneous_actions_claim_once_and_make_one_conta
         assert Counter(pool.map(act, backs)) == {(200, "won"): 1, (409, "already_claimed"): 9}
         assert Counter(pool.map(act, saves)) == {(200, "won"): 1, (409, "already_claimed"): 9}
     assert count(desk, "contacts") == 1
+
+
+def test_a_call_whose_end_never_came_is_a_missed_call_once_it_cannot_still_be_ringing_i7_i10(
+    api: Api, desk: Desk, clock: Clock
+) -> None:
+    """The PBX's ``ended`` event got lost: while the call could still be ringing it is in
+    nobody's inbox; after the longest a call may last (I10) every selected agent sees it as
+    missed, and the first to act claims it (I7, I8)."""
+    team = company_team(api, source="Lettings site")
+    (ann, ann_key), (_, bob_key), _ = team["agents"]
+    item = decided(api, team["key"], team["number"]["e164"], CALLER)["inbox_item_id"]
+    clock.at += timedelta(minutes=desk.settings.max_call_minutes - 1)
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([], [])
+    early = claim(api, ann_key, item, action="call_back")
+    assert (early.status_code, early.json()["code"]) == (409, "still_ringing")
+    clock.at += timedelta(minutes=1)
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([item], [item])
+    won = claim(api, ann_key, item, action="call_back")
+    assert (won.status_code, won.json()["owner_id"]) == (200, ann)
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([item], [])

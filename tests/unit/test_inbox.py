@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from numberdesk.domain.inbox import (
     ClaimAction,
     InboxItem,
     ItemStatus,
+    as_of,
     check_claim,
     claim_refused,
     claimed,
@@ -40,6 +41,15 @@ def test_claimed_item_disappears_for_the_others_i8() -> None:
 
 def test_a_ringing_call_is_in_nobodys_inbox_yet_i7() -> None:
     assert not visible_to(replace(MISSED, status=ItemStatus.RINGING), "ann")
+
+
+def test_a_call_still_ringing_past_the_longest_a_call_lasts_is_missed_i7_i10() -> None:
+    ringing = replace(MISSED, status=ItemStatus.RINGING)
+    began = ringing.at
+    assert as_of(ringing, began - timedelta(seconds=1)).status is ItemStatus.RINGING
+    assert as_of(ringing, began).status is ItemStatus.UNCLAIMED
+    answered = replace(MISSED, status=ItemStatus.ANSWERED, owner_id="bob")
+    assert as_of(answered, began + timedelta(days=1)) == answered
 
 
 def test_only_selected_agents_claim_and_only_unclaimed_items_i8() -> None:

@@ -47,12 +47,12 @@ class TimelineEntry:
     call_id: str | None = None
 
 
-def check_external_id(value: str) -> str:
+def check_external_id(value: str, field: str = "external_id") -> str:
     """The CRM's id of the contact: 1 to 200 characters without slashes or spaces at the ends."""
     clean = value.strip()
     if not clean or len(clean) > MAX_EXTERNAL_ID or "/" in clean:
         raise invalid_field(
-            "external_id", f"give the CRM's id of the contact, 1 to {MAX_EXTERNAL_ID} characters"
+            field, f"give the CRM's id of the contact, 1 to {MAX_EXTERNAL_ID} characters"
         )
     return clean
 

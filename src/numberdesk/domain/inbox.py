@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from numberdesk.domain.contacts import check_external_id
 from numberdesk.domain.errors import Conflict, Forbidden, Problem, invalid_field
 
 
@@ -58,6 +59,15 @@ class InboxItem:
     tag: str | None = None
 
 
+def as_of(item: InboxItem, rang_out: datetime) -> InboxItem:
+    """The item as agents see it: a call still ringing when it began at or before
+    ``rang_out`` (the longest a call may last, I10) ended unanswered though the PBX never
+    said so, and is a missed call (I7)."""
+    if item.status is ItemStatus.RINGING and item.at <= rang_out:
+        return replace(item, status=ItemStatus.UNCLAIMED)
+    return item
+
+
 def visible_to(item: InboxItem, agent_id: str) -> bool:
     """Whether the agent sees the item in their inbox (I7, I8)."""
     if item.status is ItemStatus.UNCLAIMED:
@@ -70,12 +80,16 @@ def visible_to(item: InboxItem, agent_id: str) -> bool:
 CONTACT_ACTIONS = frozenset({ClaimAction.CREATE_CONTACT, ClaimAction.LINK_CONTACT})
 
 
-def check_claim(item: InboxItem, agent_id: str, action: ClaimAction, contact: str | None) -> None:
-    """Refuse an action the agent may not record on the item as it stands (I7, I8, I9)."""
+def check_claim(
+    item: InboxItem, agent_id: str, action: ClaimAction, contact: str | None
+) -> str | None:
+    """Refuse an action the agent may not record on the item as it stands (I7, I8, I9);
+    the CRM id of the contact it names, cleaned."""
     if not _may_act(item, agent_id, action):
         raise claim_refused(item, agent_id)
     if action is ClaimAction.LINK_CONTACT and not contact:
         raise invalid_field("contact_external_id", "give the CRM id of the contact to link to")
+    return None if contact is None else check_external_id(contact, "contact_external_id")
 
 
 def _may_act(item: InboxItem, agent_id: str, action: ClaimAction) -> bool:

@@ -7,14 +7,15 @@ action is one transaction whose conditional UPDATE settles every race.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from numberdesk.domain.contacts import Contact, TimelineEntry, with_link
-from numberdesk.domain.errors import not_found
+from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.inbox import (
     ClaimAction,
     InboxItem,
+    as_of,
     check_claim,
     claim_refused,
     claimed,
@@ -33,8 +34,15 @@ def open_item(tx: Transaction, item: InboxItem) -> InboxItem:
 
 def list_inbox(desk: Desk, actor: Actor, limit: int = 50) -> list[InboxItem]:
     """The caller's own inbox, newest first (A2: every user sees only their items)."""
+    rang_out = _rang_out(desk, desk.now())
     with desk.store.transaction() as tx:
-        return inbox(tx).visible_to(actor.org_id, actor.user_id, limit)
+        found = inbox(tx).visible_to(actor.org_id, actor.user_id, rang_out, limit)
+    return [as_of(item, rang_out) for item in found]
+
+
+def _rang_out(desk: Desk, now: datetime) -> datetime:
+    """Calls that began at or before this have ended, reported or not (I10)."""
+    return now - timedelta(minutes=desk.settings.max_call_minutes)
 
 
 def claim_item(
@@ -47,12 +55,13 @@ def claim_item(
     """Record an agent's action on an item: claims it if first (I7, I8); contacts get I9."""
     now = desk.now()
     with desk.store.transaction() as tx:
-        item = inbox(tx).get(actor.org_id, item_id)
-        if item is None:
+        stored = inbox(tx).get(actor.org_id, item_id)
+        if stored is None:
             raise not_found("inbox_item", item_id)
-        check_claim(item, actor.user_id, action, contact_external_id)
+        item = as_of(stored, _rang_out(desk, now))
+        contact_external_id = check_claim(item, actor.user_id, action, contact_external_id)
         after = claimed(item, actor.user_id, action, now)
-        if not inbox(tx).claim(item, after):
+        if not inbox(tx).claim(stored, after):
             raise claim_refused(inbox(tx).get(actor.org_id, item_id) or item, actor.user_id)
         contact = _contact_for(tx, item, actor, action, contact_external_id, now)
         if contact is not None:
@@ -71,6 +80,12 @@ def _contact_for(
 ) -> Contact | None:
     """The contact an unknown caller becomes (create) or joins (link), with a timeline entry."""
     if action is ClaimAction.CREATE_CONTACT:
+        if external_id and contacts(tx).by_external_id(item.org_id, external_id):
+            raise Conflict(
+                "contact_exists",
+                f"The CRM already has contact {external_id!r}; link the caller to it "
+                "with link_contact, or give a new contact_external_id.",
+            )
         contact = Contact(
             org_id=item.org_id,
             id=new_id("con"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import insert, or_, select, update
 
 from numberdesk.domain.inbox import InboxItem, ItemStatus
@@ -33,17 +35,23 @@ class InboxRepo(Repo[InboxItem]):
         found = super().get(org_id, id_)
         return self._with_agents(org_id, [found])[0] if found else None
 
-    def visible_to(self, org_id: str, agent_id: str, limit: int) -> list[InboxItem]:
-        """The agent's inbox, newest first: unclaimed items offered to them, and the items
-        they answered or claimed (I7, I8)."""
+    def visible_to(
+        self, org_id: str, agent_id: str, rang_out: datetime, limit: int
+    ) -> list[InboxItem]:
+        """The agent's inbox, newest first: unclaimed items offered to them (with calls still
+        ringing that began at or before ``rang_out``: see ``domain.inbox.as_of``), and the
+        items they answered or claimed (I7, I8)."""
         i, a = s.inbox_items.c, s.inbox_agents.c
         offered = select(a.item_id).where(a.org_id == org_id, a.agent_id == agent_id)
+        missed = (i.status == ItemStatus.UNCLAIMED) | (
+            (i.status == ItemStatus.RINGING) & (i.at <= rang_out)
+        )
         query = (
             select(s.inbox_items)
             .where(
                 i.org_id == org_id,
                 or_(
-                    (i.status == ItemStatus.UNCLAIMED) & i.id.in_(offered),
+                    missed & i.id.in_(offered),
                     i.status.in_([ItemStatus.ANSWERED, ItemStatus.CLAIMED])
                     & (i.owner_id == agent_id),
                 ),
