@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
 
 from numberdesk.api.app import create_app
 from numberdesk.api.routes.callerid import OutboundIn, OutboundOut
-from numberdesk.api.routes.inbound import InboundIn, InboundOut, TargetOut
+from numberdesk.api.routes.inbound import InboundIn, InboundOut
 from numberdesk.api.schemas import TraceOut, json_answer
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
@@ -51,28 +52,25 @@ def make() -> FastAPI:
         )
         return json_answer(out)
 
-    @bench.post("/bench/stub-inbound", response_model=InboundOut, response_model_exclude_unset=True)
-    def stub_inbound(body: InboundIn) -> Response:  # a sync route, run like the real one
-        """A constant answer of the inbound decision's shape (an available agent rings):
-        the framework's cost alone."""
-        out = InboundOut(
-            call_id=body.call_id or "call_stub",
-            action="ring",
-            targets=[TargetOut(type="agent", agent_id=STUB_AGENT, uri="sip:stub@pbx.invalid")],
-            reason="agent_available",
-            trace=[
-                TraceOut(step="number", result="passed", reason=f"{STUB_E164} is ours and active"),
-                TraceOut(
-                    step="route", result="chosen", reason=f"agent route to {STUB_AGENT} (rule I2)"
-                ),
-                TraceOut(
-                    step="agent",
-                    result="chosen",
-                    reason=f"{STUB_AGENT} is available: ring sip:stub@pbx.invalid (rule I3)",
-                ),
-            ],
+    @bench.post("/bench/stub-inbound", response_model=InboundOut)
+    def stub_inbound(body: InboundIn) -> JSONResponse:  # a sync route, run like the real one
+        """A constant answer of the inbound decision's shape (an available agent rings), sent
+        as the real route sends its decision's JSON: the framework's cost alone."""
+        agent = {"type": "agent", "agent_id": STUB_AGENT, "uri": "sip:stub@pbx.invalid"}
+        ring = f"{STUB_AGENT} is available: ring sip:stub@pbx.invalid (rule I3)"
+        return JSONResponse(
+            {
+                "call_id": body.call_id or "call_stub",
+                "action": "ring",
+                "targets": [agent],
+                "reason": "agent_available",
+                "trace": [
+                    {"step": "number", "result": "passed", "reason": f"{STUB_E164} is ours"},
+                    {"step": "route", "result": "chosen", "reason": "agent route (rule I2)"},
+                    {"step": "agent", "result": "chosen", "reason": ring},
+                ],
+            }
         )
-        return json_answer(out, exclude_unset=True)
 
     @bench.get("/bench/state")
     def state() -> dict[str, object]:

@@ -364,7 +364,7 @@ def test_a_call_id_sent_twice_is_refused_and_counted_once_o7(api: Api, org: dict
     assert first.json()["caller_id"] == org["ny"]["e164"]
     again = decide(api, key, agent_id=agent, to="+12125550101", call_id="pbx-1")
     assert again.status_code == 409, again.text
-    assert again.json()["code"] == "call_id_taken"
+    assert again.json()["code"] == "call_exists"
     # The refused retry counted nothing: the New York number still has its second call.
     assert decide(api, key, agent_id=agent, to="+12125550102").json()["step"] == "local_presence"
     assert decide(api, key, agent_id=agent, to="+12125550103").json()["step"] == "agent"
@@ -372,7 +372,7 @@ def test_a_call_id_sent_twice_is_refused_and_counted_once_o7(api: Api, org: dict
     pooled = decide(api, key, agent_id=agent, to="+12125550104", call_id="pbx-2")
     assert pooled.status_code == 200, pooled.text
     again = decide(api, key, agent_id=agent, to="+12125550105", call_id="pbx-2")
-    assert (again.status_code, again.json()["code"]) == (409, "call_id_taken")
+    assert (again.status_code, again.json()["code"]) == (409, "call_exists")
     for n in range(3):  # and the connection the refusal used serves the next calls
         assert decide(api, key, agent_id=agent, to=f"+1212555020{n}").status_code == 200
 

@@ -32,12 +32,11 @@ class TraceOut(BaseModel):
     reason: str
 
 
-def json_answer(model: BaseModel, *, exclude_unset: bool = False) -> Response:
+def json_answer(model: BaseModel) -> Response:
     """The JSON of an answer built from its own schema, sent as it is: the call path's routes
     skip FastAPI's second validation of what they return (the route's ``response_model``
     still documents it)."""
-    body = model.model_dump_json(exclude_unset=exclude_unset)
-    return Response(content=body, media_type="application/json")
+    return Response(content=model.model_dump_json(), media_type="application/json")
 
 
 MANAGER = "Role: owner or admin."

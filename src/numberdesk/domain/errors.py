@@ -90,3 +90,12 @@ def not_found(entity: str, ident: str) -> NotFound:
         f"{entity}_not_found",
         f"No {entity.replace('_', ' ')} {ident!r} in your organisation; check the id.",
     )
+
+
+def call_exists(call_id: str) -> Conflict:
+    """A PBX sent a call id that was decided before (409), outbound or inbound."""
+    return Conflict(
+        "call_exists",
+        f"Call {call_id!r} was decided before; give each call its own call_id, or leave it out "
+        "and one is made up.",
+    )

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from numberdesk.domain.company import CompanySettings, check_company_settings
-from numberdesk.domain.errors import NotFound, not_found
+from numberdesk.domain.errors import NotFound
 from numberdesk.domain.numbers import Number, require_still_live
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.routes import RouteType, require_routable
 from numberdesk.services.audit import record
 from numberdesk.services.desk import Desk
+from numberdesk.store.resting import lock_number
 from numberdesk.store.routes import CompanyNumber, routes_in
 from numberdesk.store.uow import Transaction
 
@@ -43,7 +44,7 @@ def set_company(desk: Desk, actor: Actor, number_id: str, data: object) -> Compa
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
         repo = routes_in(tx)
-        number = _lock(tx, actor.org_id, number_id)
+        number = lock_number(tx, actor.org_id, number_id)
         require_still_live(number)
         require_routable(number, "a company number")
         agents = repo.known_targets(actor.org_id).agents
@@ -84,13 +85,6 @@ def clear_for_leaving(tx: Transaction, at: datetime, actor: Actor | None, number
         repo.remove_company(number.org_id, number.id)
         change = _picture(found), None
         record(tx, at, actor, ENTITY, number.id, "remove", *change, org_id=number.org_id)
-
-
-def _lock(tx: Transaction, org_id: str, number_id: str) -> Number:
-    found = routes_in(tx).lock_numbers(org_id, [number_id])
-    if not found:
-        raise not_found("number", number_id)
-    return found[0]
 
 
 def _picture(company: CompanyNumber | None) -> dict[str, Any] | None:

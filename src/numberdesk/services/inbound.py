@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from numberdesk.domain.calls import CallRecord
 from numberdesk.domain.company import rule_in_force
 from numberdesk.domain.contacts import TimelineEntry
-from numberdesk.domain.errors import Conflict
+from numberdesk.domain.errors import call_exists
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.inbound import (
     Action,
@@ -126,8 +126,12 @@ def _snapshot(
     involved |= {c.primary_agent_id for c in contacts if c.primary_agent_id}
     if company and number.company is not None:
         involved |= set(rule_in_force(number.company, local).selected)
-    presence = repo.presence(org_id, (a for a in involved if a in index.agents))
-    agents = {a: replace(index.agents[a], presence=p) for a, p in presence.items()}
+    live = [a for a in involved if a in index.agents]
+    if call.channel is Channel.SMS:  # a text reaches its agents whatever their presence (S3)
+        agents = {a: index.agents[a] for a in live}
+    else:
+        presence = repo.presence(org_id, live)
+        agents = {a: replace(index.agents[a], presence=p) for a, p in presence.items()}
     return replace(
         base,
         agents=agents,
@@ -166,11 +170,7 @@ def _record(
         selected=list(decision.selected),
     )
     if not repo.record(record):
-        raise Conflict(
-            "call_exists",
-            f"Call {call_id!r} was decided before; give each call its own call_id, or leave it "
-            "out and one is made up.",
-        )
+        raise call_exists(call_id)
     if limited is not None and decision.action not in NOBODY_CAN_ANSWER:
         expires = now + timedelta(minutes=desk.settings.max_call_minutes)
         repo.admit(org_id, limited.id, call_id, expires)

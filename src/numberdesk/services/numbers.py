@@ -177,8 +177,8 @@ def update_number(desk: Desk, actor: Actor, number_id: str, changes: dict[str, A
         require_still_live(before)
         mapped_before = tx.area_codes.of_number(actor.org_id, number_id)
         after, mapped = _changed(before, mapped_before, changes, org.country)
-        if changes.get("forward_to") is not None:
-            _require_external(tx, after)
+        if changes.get("forward_to") is not None and after.forward_to:
+            require_external(tx, after.org_id, after.forward_to, "forward_to")
         if "address_id" in changes:
             address_id = _address_id(tx, after, changes["address_id"])
             after = dataclasses.replace(after, address_id=address_id)
@@ -228,14 +228,16 @@ def _forward_to(number: Number, value: str | None, country: str) -> str | None:
     return e164
 
 
-def _require_external(tx: Transaction, number: Number) -> None:
-    """Forwarding leaves the org: never to one of its own live numbers (N11)."""
-    if number.forward_to and tx.numbers.live_by_e164(number.org_id, number.forward_to):
+def require_external(tx: Transaction, org_id: str, e164: str, field: str) -> None:
+    """Forwarding leaves the org: never to one of its own live numbers (N11); giving the
+    number that number's route is what sends calls where its calls go."""
+    own = tx.numbers.live_by_e164(org_id, e164)
+    if own is not None:
         raise invalid_field(
-            "forward_to",
-            f"{number.forward_to} is one of your own numbers; forwarding is to an external "
-            "number (rule N11). To send calls where that number's calls go, give this number "
-            f"the same route: PUT /v1/numbers/{number.id}/route",
+            field,
+            f"{e164} is one of your own numbers; forwarding is to an external number (rule "
+            "N11). To send calls where that number's calls go, give this number the same route "
+            f"(GET /v1/numbers/{own.id} shows it)",
             code="forward_to_own_number",
         )
 

@@ -19,9 +19,8 @@ from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.routes import Route, RouteType, check_route, require_routable
 from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
-from numberdesk.services.numbers import NumberView, views_of
+from numberdesk.services.numbers import NumberView, require_external, views_of
 from numberdesk.store.routes import routes_in
-from numberdesk.store.uow import Transaction
 
 MAX_NUMBERS_PER_REQUEST = 500
 
@@ -72,7 +71,8 @@ def _set(
         route = check_route(
             data, country=org.country, where=where, known=repo.known_targets(org_id)
         )
-        _require_external(tx, org_id, route, where)
+        for field, e164 in _forwards(route, where):
+            require_external(tx, org_id, e164, field)
         stored = None if route.type is RouteType.NOT_ASSIGNED else route.to_json()
         changed = [n for n in numbers if n.route != stored]
         repo.set_route(org_id, (n.id for n in changed), stored)
@@ -83,21 +83,6 @@ def _set(
             change = picture(number, codes), picture(after, codes)
             record(tx, now, actor, "number", number.id, "route", *change)
         return views_of(tx, org_id, [dataclasses.replace(n, route=stored) for n in numbers])
-
-
-def _require_external(tx: Transaction, org_id: str, route: Route, where: str) -> None:
-    """A forward route (or fallback) leaves the org: never to one of its own live numbers (N11);
-    giving the numbers that number's route is what sends calls where its calls go."""
-    for field, e164 in _forwards(route, where):
-        own = tx.numbers.live_by_e164(org_id, e164)
-        if own is not None:
-            raise invalid_field(
-                field,
-                f"{e164} is one of your own numbers; a forward route goes to an external number "
-                f"(rule N11). To send calls where its calls go, give these numbers its route "
-                f"(GET /v1/numbers/{own.id} shows it)",
-                code="forward_to_own_number",
-            )
 
 
 def _forwards(route: Route, where: str) -> Iterator[tuple[str, str]]:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from numberdesk.domain.callerid_index import Pool
 from numberdesk.domain.callerid_picks import NEVER
-from numberdesk.domain.errors import Conflict
+from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
 
@@ -78,7 +78,7 @@ class CallerIdRepo:
     ) -> str | None:
         """The pool's eligible number used least today, then least recently (O5), and, unless
         ``attempt`` is None (a dry run), the call counted on it and the attempt recorded; None
-        when every number is resting or at the cap; 409 ``call_id_taken`` when the call id
+        when every number is resting or at the cap; 409 ``call_exists`` when the call id
         was already recorded.
 
         Decisions over the same pool queue on its row, in every process, and each picks only
@@ -116,14 +116,25 @@ class CallerIdRepo:
     def count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> bool:
         """Count the call on the chosen number, if it is under its daily cap, and record the
         attempt (O6, O7); False (nothing written) when the cap was reached meanwhile; 409
-        ``call_id_taken`` when the call id was already recorded. One statement on PostgreSQL
+        ``call_exists`` when the call id was already recorded. One statement on PostgreSQL
         (the count feeds the insert), three in one transaction on SQLite."""
         values = _values(when, attempt, step) | {"number": number_id}
         with _one_attempt_per_call_id(attempt):
             if self.dialect == "postgresql":
                 recorded = self.conn.execute(sql.count_and_record(picked=False), values).first()
-                return recorded is not None
-            return self._count(values)
+                counted = recorded is not None
+            else:
+                counted = self._count(values)
+        if not counted and self._first_usage_row(when.org_id, number_id, when.day):
+            return self.count_call(number_id, when, attempt, step)
+        return counted
+
+    def _first_usage_row(self, org_id: str, number_id: str, day: str) -> bool:
+        """Make a number's usage row if it has none: the index that holds the number was
+        built in a transaction that was then rolled back (a refused request on SQLite), so
+        its ``ensure_usage_rows`` was undone. True when the row was missing."""
+        row = {"org_id": org_id, "number_id": number_id, "day": day, "calls": 0}
+        return self.conn.execute(sql.new_usage_rows(self.dialect), row).rowcount == 1
 
     def _lock_and_count(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
         """PostgreSQL: take the pool's row, then pick, count and record, in one transaction
@@ -226,11 +237,7 @@ def _one_attempt_per_call_id(attempt: Attempt | None) -> Iterator[None]:
     except (IntegrityError, UniqueViolation) as exc:
         if attempt is None:
             raise
-        raise Conflict(
-            "call_id_taken",
-            f"An attempt with call_id {attempt.call_id!r} is already recorded; send each "
-            "call's own id, or leave call_id out to have one made up.",
-        ) from exc
+        raise call_exists(attempt.call_id) from exc
 
 
 def _values(when: When, attempt: Attempt | None, step: str) -> dict[str, Any]:

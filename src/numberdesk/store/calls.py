@@ -5,27 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import delete, select, update
 
 from numberdesk.domain.calls import CallRecord
 from numberdesk.domain.inbox import ItemStatus
 from numberdesk.store import schema as s
-from numberdesk.store.records import load
+from numberdesk.store.repo import Repo
 
 
-class CallRepo:
+class CallRepo(Repo[CallRecord]):
     """Recorded inbound calls, their live-call rows and their inbox items."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def get(self, org_id: str, call_id: str) -> CallRecord | None:
-        """The recorded call, or None when the org has no such call."""
-        c = s.inbound_calls.c
-        row = self.conn.execute(
-            select(s.inbound_calls).where(c.org_id == org_id, c.id == call_id)
-        ).first()
-        return None if row is None else load(CallRecord, row)
+    table = s.inbound_calls
+    cls = CallRecord
+    entity = "call"
 
     def answer(self, org_id: str, call_id: str, agent_id: str, at: datetime) -> bool:
         """Mark the call answered if nobody answered it and it has not ended; False otherwise."""

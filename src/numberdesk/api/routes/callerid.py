@@ -13,7 +13,8 @@ router = APIRouter(tags=["decisions"])
 ROLE = (
     "Role: owner or admin for any agent (the PBX's key); an agent only for their own calls. "
     "409 `no_caller_id` (with the trace) when no number may be shown; 403 "
-    "`caller_id_not_allowed` when a requested caller ID may not be used."
+    "`caller_id_not_allowed` when a requested caller ID may not be used; 409 `call_exists` "
+    "when the `call_id` was decided before."
 )
 
 
