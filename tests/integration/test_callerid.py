@@ -130,7 +130,12 @@ def test_a_new_callee_sees_the_number_used_least_today_and_least_recently_o5(
     assert len({first, second, third}) == 3
     # Least used today: the second and the third (once each); of those, the second was used
     # longer ago.
-    assert shown("+12125550103") == second
+    assert shown("+12125550103") == second  # second: 2 calls
+    assert [shown("+12125550102"), shown("+12125550102")] == [third, third]  # third: 3 calls
+    assert shown("+12125550101") == second  # second: 3 calls, used after the third
+    # Tied again, and now the third was used longer ago: whichever has the lower id, the
+    # rule's order picks the other way round from before.
+    assert shown("+12125550104") == third
 
 
 def test_daily_cap_moves_calls_to_the_next_step_o6(api: Api, org: dict[str, Any]) -> None:
@@ -326,8 +331,10 @@ def test_the_databases_pick_is_the_number_used_least_today_then_least_recently_o
                 assert picked == (expected.id if expected else None), (round_, step, uses)
                 if picked and counts:
                     uses[picked] = Use(uses[picked].calls_today + 1, when.now)
-                outside = rng.choice(numbers).id
-                if repo.count_call(outside, when, next(calls), "agent"):
+                outside = rng.choice(numbers).id  # a sticky or requested caller ID
+                under_cap = cap is None or uses[outside].calls_today < cap
+                assert repo.count_call(outside, when, next(calls), "agent") is under_cap
+                if under_cap:
                     uses[outside] = Use(uses[outside].calls_today + 1, when.now)
 
 
@@ -373,8 +380,13 @@ def test_a_call_id_sent_twice_is_refused_and_counted_once_o7(api: Api, org: dict
     assert pooled.status_code == 200, pooled.text
     again = decide(api, key, agent_id=agent, to="+12125550105", call_id="pbx-2")
     assert (again.status_code, again.json()["code"]) == (409, "call_exists")
-    for n in range(3):  # and the connection the refusal used serves the next calls
-        assert decide(api, key, agent_id=agent, to=f"+1212555020{n}").status_code == 200
+    # The refused retry counted nothing on the pool either: New York is at its cap, the two
+    # new numbers have 1 and 0 calls of 2, so three more calls stay local (on the same
+    # connection the refusal used), then the agent's caller ID.
+    steps = [
+        decide(api, key, agent_id=agent, to=f"+1212555020{n}").json()["step"] for n in range(4)
+    ]
+    assert steps == ["local_presence"] * 3 + ["agent"]
 
 
 def test_a_decision_inside_a_callers_transaction_is_undone_with_it_o7(api: Api, desk: Desk) -> None:
@@ -385,16 +397,21 @@ def test_a_decision_inside_a_callers_transaction_is_undone_with_it_o7(api: Api, 
     owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
     callerid.decide_outbound(desk, owner, agent_id=owner.user_id, to="+12125550100")
 
+    undone: list[str] = []
+
     def decide_then_give_up() -> None:
         with desk.store.transaction():
-            callerid.decide_outbound(
+            answer = callerid.decide_outbound(
                 desk, owner, agent_id=owner.user_id, to="+12125550101", call_id="undone"
             )
+            undone.append(answer.number.id)
             raise RuntimeError("the caller gives up")
 
     with pytest.raises(RuntimeError, match="gives up"):
         decide_then_give_up()
     again = callerid.decide_outbound(
-        desk, owner, agent_id=owner.user_id, to="+12125550101", call_id="undone"
+        desk, owner, agent_id=owner.user_id, to="+12125550102", call_id="undone"
     )
-    assert again.call_id == "undone"  # nothing of the undone decision was kept
+    # Nothing of the undone decision was kept: its call id is free, and its number was not
+    # counted, so it is still the one used least (O5).
+    assert (again.call_id, again.number.id) == ("undone", undone[0])

@@ -159,6 +159,10 @@ def test_only_owners_and_admins_report_call_events_a2(api: Api, team: dict[str, 
     refused = event(api, ann_key, call["call_id"], "answered", ann)
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
     assert inbox_of(api, ann_key) == []
+    _, admin_key = api.new_user(team["key"], role="admin")
+    reported = event(api, admin_key, call["call_id"], "answered", ann)
+    assert (reported.status_code, reported.json()["status"]) == (200, "answered")
+    assert inbox_of(api, ann_key) == [(call["inbox_item_id"], "answered")]
 
 
 @pytest.mark.postgres

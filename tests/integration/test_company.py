@@ -180,12 +180,16 @@ def test_saving_the_same_settings_again_audits_nothing_a3(api: Api, org: dict[st
     assert updated[0]["after"]["default_rule"]["agent_id"] == other["id"]
 
 
-def test_agents_cannot_change_company_settings_i11(api: Api, org: dict[str, Any]) -> None:
+def test_admins_but_not_agents_change_company_settings_i11(api: Api, org: dict[str, Any]) -> None:
     key, number_id, agent_key = org["key"], org["number_id"], org["agent_key"]
     first = saved(api, key, number_id, org["settings"])
     change = {"default_rule": {"action": "blast", "agent_ids": [org["agent"]]}}
     refused_unchanged(api, key, number_id, change, 403, "forbidden", by=agent_key)
     assert get_company(api, agent_key, number_id).json() == first
+    admin, admin_key = api.new_user(key, role="admin")
+    assert saved(api, admin_key, number_id, change)["default_rule"] == change["default_rule"]
+    updated = [e for e in audit(api, key, "company_number") if e["action"] == "update"]
+    assert updated[0]["actor_user_id"] == admin["id"]
 
 
 def test_eleventh_custom_rule_is_422_and_changes_nothing_i5(api: Api, org: dict[str, Any]) -> None:

@@ -268,14 +268,20 @@ def test_a_dry_run_decides_but_records_nothing(api: Api, desk: Desk) -> None:
     team = company_team(api, size=1)
     owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
     e164 = team["number"]["e164"]
-    for _ in range(2):
+    ((agent_id, _),) = team["agents"]
+    contact = {"name": "Known", "phones": [CALLER], "primary_agent_id": agent_id}
+    assert api.call("PUT", "/v1/contacts/crm-1", team["key"], json=contact).status_code == 201
+    unknown = "+12125550177"  # an unknown caller would open an inbox item
+    for caller in (CALLER, CALLER, unknown):
         answer = inbound_service.decide_inbound(
-            desk, owner, to=e164, caller=CALLER, call_id="pbx-try", dry_run=True
+            desk, owner, to=e164, caller=caller, call_id="pbx-try", dry_run=True
         )
         assert (answer.decision.action.value, answer.inbox_item_id) == ("ring", None)
     tables = ("inbound_calls", "inbox_items", "inbound_active_calls", "timeline_entries")
     assert [count(desk, t) for t in tables] == [0, 0, 0, 0]
+    # The same known caller, decided for real, writes their timeline (I4) and the rest.
     assert decided(api, team["key"], e164, call_id="pbx-try")["call_id"] == "pbx-try"
+    assert [count(desk, t) for t in tables] == [1, 0, 1, 1]
 
 
 def test_bad_input_is_refused_and_changes_nothing(api: Api, desk: Desk) -> None:
