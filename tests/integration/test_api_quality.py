@@ -72,6 +72,33 @@ def test_a_database_restart_costs_one_503_not_a_500(api: Api, database_url: str)
     created = api.new_org("Outage", "US")
     key = created["api_key"]
     assert api.call("GET", "/v1/numbers", key).status_code == 200
+    _drop_every_connection(database_url)
+    failed = api.call("GET", "/v1/numbers", key)
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["code"] == "database_unavailable"
+    assert api.call("GET", "/v1/numbers", key).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_database_restart_costs_a_decision_one_503_not_a_500(api: Api, database_url: str) -> None:
+    """The outbound decision sends its statements on the driver's own connection, not through
+    SQLAlchemy: a connection the server dropped is still a 503, and the next decision works."""
+    created = api.new_org("Outage", "US")
+    key, agent = created["api_key"], created["owner_user_id"]
+    order = {"country": "US", "area_code": "212", "kind": "voice", "quantity": 1}
+    assert api.call("POST", "/v1/number-orders", key, json=order).status_code == 201
+    body = {"agent_id": agent, "to": "+12125550100"}
+    assert api.call("POST", "/v1/decisions/outbound", key, json=body).status_code == 200
+    _drop_every_connection(database_url)
+    failed = api.call("POST", "/v1/decisions/outbound", key, json=body)
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["code"] == "database_unavailable"
+    assert api.call("POST", "/v1/decisions/outbound", key, json=body).status_code == 200
+
+
+def _drop_every_connection(database_url: str) -> None:
+    """What a database restart does to the pool: every other connection is gone."""
     with create_engine(normalise_url(database_url), poolclass=NullPool).connect() as admin:
         admin.execute(
             text(
@@ -79,7 +106,3 @@ def test_a_database_restart_costs_one_503_not_a_500(api: Api, database_url: str)
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         )
-    failed = api.call("GET", "/v1/numbers", key)
-    assert failed.status_code == 503, failed.text
-    assert failed.json()["code"] == "database_unavailable"
-    assert api.call("GET", "/v1/numbers", key).status_code == 200

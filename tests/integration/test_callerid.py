@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert
+from sqlalchemy.exc import OperationalError
 
 from numberdesk.bootstrap import build_desk
 from numberdesk.domain.callerid import Candidate, Pool
@@ -415,3 +416,41 @@ def test_a_decision_inside_a_callers_transaction_is_undone_with_it_o7(api: Api, 
     # Nothing of the undone decision was kept: its call id is free, and its number was not
     # counted, so it is still the one used least (O5).
     assert (again.call_id, again.number.id) == ("undone", undone[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_connection_lost_under_a_pick_or_a_count_is_unavailable_not_a_crash_o5(
+    api: Api, desk: Desk
+) -> None:
+    """The pick and the count go to the driver's connection directly; when the server dropped
+    it, they raise what SQLAlchemy would (which the store turns into a 503), and the next
+    decision gets a new connection."""
+    created = api.new_org("Outage", "US")
+    org_id, agent = created["org_id"], created["owner_user_id"]
+    bought = buy(api, created["api_key"], "212", 3)
+    pool = Pool(tuple(Candidate(n["id"], n["e164"], "US", ("212",), "NY", False) for n in bought))
+    now = desk.now()
+    when = When(org_id, now, now.date().isoformat(), datetime.combine(now, time(), UTC), None)
+    attempts = (Attempt(f"call_{n}", agent, None, "+12125550100") for n in count())
+    with desk.store.call_path() as tx:  # copies the pool
+        assert CallerIdRepo(tx.conn).pick("lost", pool, when, next(attempts), "local_presence")
+
+    def pick(repo: CallerIdRepo) -> object:
+        return repo.pick("lost", pool, when, next(attempts), "local_presence")
+
+    def count_call(repo: CallerIdRepo) -> object:
+        return repo.count_call(bought[0]["id"], when, next(attempts), "agent")
+
+    for lose in (pick, count_call):
+        with desk.store.call_path() as tx:
+            pid = tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with desk.store.engine.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            with pytest.raises(OperationalError) as lost:
+                lose(CallerIdRepo(tx.conn))
+            assert lost.value.connection_invalidated  # the pool will not hand it out again
+    answer = callerid.decide_outbound(
+        desk, Actor(org_id, agent, Role.OWNER), agent_id=agent, to="+12125550101"
+    )
+    assert answer.number.id in {n["id"] for n in bought}

@@ -21,7 +21,8 @@ from sqlalchemy import (
     insert,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.sql import Executable
 
 from numberdesk.domain.callerid_index import Pool
 from numberdesk.domain.callerid_picks import NEVER
@@ -61,9 +62,12 @@ class CallerIdRepo:
 
     def version_and_last_shown(self, org_id: str, callee: str) -> tuple[int | None, str | None]:
         """The org's config version and the number this callee was last shown, in one query."""
-        row = self.conn.execute(
-            sql.version_and_last_shown(), {"org": org_id, "callee": callee}
-        ).one()
+        values = {"org": org_id, "callee": callee}
+        if self.dialect == "postgresql":
+            row = self._on_driver(sql.version_and_last_shown(), values)
+        else:
+            row = self.conn.execute(sql.version_and_last_shown(), values).one()
+        assert row is not None  # one row: two scalar subqueries
         return row[0], row[1]
 
     def ensure_usage_rows(self, org_id: str, number_ids: Sequence[str], day: str) -> None:
@@ -121,8 +125,7 @@ class CallerIdRepo:
         values = _values(when, attempt, step) | {"number": number_id}
         with _one_attempt_per_call_id(attempt):
             if self.dialect == "postgresql":
-                recorded = self.conn.execute(sql.count_and_record(picked=False), values).first()
-                counted = recorded is not None
+                counted = self._on_driver(sql.count_and_record(picked=False), values) is not None
             else:
                 counted = self._count(values)
         if not counted and self._first_usage_row(when.org_id, number_id, when.day):
@@ -136,6 +139,27 @@ class CallerIdRepo:
         row = {"org_id": org_id, "number_id": number_id, "day": day, "calls": 0}
         return self.conn.execute(sql.new_usage_rows(self.dialect), row).rowcount == 1
 
+    def _on_driver(self, statement: Executable, values: dict[str, Any]) -> Any:
+        """PostgreSQL: run a call-path statement on the driver's connection, prepared, and
+        return its first row (None if none): a decision's statements skip SQLAlchemy's
+        per-execution work. A lost connection is SQLAlchemy's OperationalError, as if it had
+        run the statement (the store answers 503)."""
+        text, constants = sql.on_postgresql(statement)
+        connection: Any = self.conn.connection.driver_connection
+        with self._lost_connection_is_operational(text, values):
+            return connection.execute(text, constants | values, prepare=True).fetchone()
+
+    @contextmanager
+    def _lost_connection_is_operational(self, text: str, values: dict[str, Any]) -> Iterator[None]:
+        """A connection lost under the driver's own statements is SQLAlchemy's
+        OperationalError, the connection invalidated, as if SQLAlchemy had run them (so the
+        store answers 503 and the pool drops it)."""
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            self.conn.invalidate()
+            raise OperationalError(text, values, exc, connection_invalidated=True) from exc
+
     def _lock_and_count(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
         """PostgreSQL: take the pool's row, then pick, count and record, in one transaction
         sent as one pipeline (``callerid_sql.lock_and_count``): one round trip. Returns the
@@ -145,7 +169,12 @@ class CallerIdRepo:
         params = constants | values
         connection: Any = self.conn.connection.driver_connection
         try:
-            with connection.pipeline(), connection.cursor() as locked, connection.cursor() as pick:
+            with (
+                self._lost_connection_is_operational(count, values),
+                connection.pipeline(),
+                connection.cursor() as locked,
+                connection.cursor() as pick,
+            ):
                 connection.execute("BEGIN")
                 locked.execute(lock, params)
                 pick.execute(count, params)

@@ -9,7 +9,7 @@ used least today, then least recently, is the head of one of two indexes (``pick
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     and_,
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from numberdesk.store import schema as s
 from numberdesk.store.db import insert_or
@@ -223,13 +223,23 @@ def lock_and_count() -> tuple[str, str, dict[str, Any]]:
     pipeline between BEGIN and COMMIT (so the pick has a fresh snapshot and sees what the
     pool's previous holder committed, and the lock is held only for the server's work), each
     prepared by psycopg once it repeats; and the values of their anonymous parameters."""
+    lock, lock_constants = on_postgresql(lock_pool("postgresql"))
+    count, count_constants = on_postgresql(count_and_record(picked=True))
+    assert not set(lock_constants) & set(count_constants)
+    return lock, count, lock_constants | count_constants
+
+
+@cache
+def on_postgresql(statement: Executable) -> tuple[str, dict[str, Any]]:
+    """A statement as PostgreSQL's SQL text for psycopg, and the values of its anonymous
+    parameters: what the call path sends on the driver's connection, skipping SQLAlchemy's
+    per-execution work (its bind processing too: every value bound is plain)."""
     dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
-    statements: list[Any] = [lock_pool("postgresql"), count_and_record(picked=True)]
-    lock, count = (statement.compile(dialect=dialect) for statement in statements)
-    assert not set(lock.params) & set(count.params) - NAMED
-    return str(lock), str(count), {**lock.params, **count.params}
+    compiled = cast(ClauseElement, statement).compile(dialect=dialect)
+    constants = {k: v for k, v in compiled.params.items() if k not in NAMED}
+    return str(compiled), constants
 
 
 # The parameters every call binds (the rest are constants of the statements).
 NAMED = {"org", "pool_key", "taken", "fingerprint", "today", "day_start", "now", "cap", "call"}
-NAMED |= {"agent", "campaign", "callee", "step"}
+NAMED |= {"agent", "campaign", "callee", "step", "number"}
