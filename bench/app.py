@@ -3,13 +3,16 @@
 ``POST /bench/stub`` reads the same body as ``POST /v1/decisions/outbound`` and answers the
 same shape the same way, but with a constant answer: no auth, no database, no decision. What it sustains
 is the framework's ceiling on this machine. ``POST /bench/stub-inbound`` does the same for
-``POST /v1/decisions/inbound``. ``GET /bench/state`` tells which worker process answered and
+``POST /v1/decisions/inbound``. ``POST /bench/stub-round-trip`` and
+``/bench/stub-inbound-round-trip`` add one prepared statement on a pooled PostgreSQL connection:
+the ceiling of any decision that asks the database once. ``GET /bench/state`` tells which worker process answered and
 which orgs' caller-ID and inbound indexes it has built, so the benchmarks can warm both up.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -25,6 +28,7 @@ from numberdesk.services.inbound_index import InboundIndex
 
 STUB_E164 = "+12125550123"
 STUB_AGENT = "usr_stub"
+ROUND_TRIP = "SELECT count(*) FROM users WHERE id = %s"
 
 
 def make() -> FastAPI:
@@ -52,6 +56,19 @@ def make() -> FastAPI:
         )
         return json_answer(out)
 
+    def round_trip(value: str) -> None:
+        """One prepared statement on a pooled connection, sent as the call path sends its own."""
+        with desk.store.call_path() as tx:
+            driver: Any = tx.conn.connection.driver_connection
+            driver.execute(ROUND_TRIP, (value,), prepare=True).fetchone()
+
+    @bench.post("/bench/stub-round-trip", response_model=OutboundOut)
+    def stub_round_trip(body: OutboundIn) -> Response:
+        """The stub plus one database round trip: the most any decision that asks the
+        database once can reach on this machine."""
+        round_trip(body.agent_id)
+        return stub(body)
+
     @bench.post("/bench/stub-inbound", response_model=InboundOut)
     def stub_inbound(body: InboundIn) -> JSONResponse:  # a sync route, run like the real one
         """A constant answer of the inbound decision's shape (an available agent rings), sent
@@ -71,6 +88,12 @@ def make() -> FastAPI:
                 ],
             }
         )
+
+    @bench.post("/bench/stub-inbound-round-trip", response_model=InboundOut)
+    def stub_inbound_round_trip(body: InboundIn) -> JSONResponse:
+        """The inbound stub plus one database round trip."""
+        round_trip(body.to)
+        return stub_inbound(body)
 
     @bench.get("/bench/state")
     def state() -> dict[str, object]:
