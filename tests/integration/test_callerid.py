@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -11,7 +12,7 @@ from itertools import count
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import OperationalError
 
 from numberdesk.bootstrap import build_desk
@@ -21,7 +22,7 @@ from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid
 from numberdesk.services.desk import Desk
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
-from numberdesk.store.schema import number_usage
+from numberdesk.store.schema import number_usage, outbound_calls
 from tests.conftest import Api, Clock, settings_for
 
 OUTBOUND = "/v1/decisions/outbound"
@@ -41,6 +42,15 @@ def buy(
 def decide(api: Api, key: str, **body: Any) -> Any:
     """Ask for a caller ID."""
     return api.call("POST", OUTBOUND, key, json=body)
+
+
+@pytest.fixture
+def other_process(desk: Desk, database_url: str) -> Iterator[Desk]:
+    """A second API process on the same database: its own indexes, the same wall clock."""
+    other = build_desk(settings_for(database_url))
+    other.clock = desk.clock
+    yield other
+    other.store.engine.dispose()
 
 
 @pytest.fixture
@@ -454,3 +464,35 @@ def test_a_connection_lost_under_a_pick_or_a_count_is_unavailable_not_a_crash_o5
         desk, Actor(org_id, agent, Role.OWNER), agent_id=agent, to="+12125550101"
     )
     assert answer.number.id in {n["id"] for n in bought}
+
+
+def test_a_process_with_an_older_index_decides_on_the_configuration_of_now_o3_o7(
+    api: Api, desk: Desk, other_process: Desk, org: dict[str, Any]
+) -> None:
+    """Another API process built its index before the configuration changed: its next decision
+    reads the version first and decides on the new configuration (a new agent, a new default
+    caller ID), and what it records is the new answer."""
+    key, agent = org["key"], org["agent"]["id"]
+    admin = Actor(api.call("GET", "/v1/org", key).json()["id"], agent, Role.ADMIN)
+
+    def decide_there(agent_id: str, call_id: str) -> str:  # in the other process
+        answer = callerid.decide_outbound(
+            other_process, admin, agent_id=agent_id, to="+13055550100", call_id=call_id
+        )
+        return answer.number.e164
+
+    assert decide_there(agent, "first") == org["sf"]["e164"]  # builds its index
+    bare, _ = api.new_user(key)  # not in that index
+    assert decide_there(bare["id"], "new-agent") == org["chi"]["e164"]
+    api.call("PATCH", "/v1/org", key, json={"default_caller_id": org["ny"]["e164"]})
+    assert decide_there(bare["id"], "new-default") == org["ny"]["e164"]
+    with desk.store.transaction() as tx:
+        shown = tx.conn.execute(
+            select(outbound_calls.c.id, outbound_calls.c.caller_id).where(
+                outbound_calls.c.id.in_(["new-agent", "new-default"])
+            )
+        )
+        assert dict(shown.all()) == {
+            "new-agent": org["chi"]["e164"],
+            "new-default": org["ny"]["e164"],
+        }

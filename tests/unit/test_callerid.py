@@ -140,13 +140,17 @@ def test_callee_sees_the_number_they_saw_last_time_o5() -> None:
     usage = Usage(calls_today={"ny2": 40, "ny": 1}, last_shown_to_callee="ny2")
     decision = decide_in_memory(snapshot(NY, ny2), usage, Call(AGENT, callee("+12125559999")), NOW)
     assert decision.number == ny2
+    # Support can tell a sticky number from a pick: the trace says why this one.
+    assert "the number this callee was shown last time" in decision.trace[-1].reason
 
 
 def test_campaign_can_turn_sticky_off_o5() -> None:
     ny2 = number("ny2", "+12125550002", "212")
     usage = Usage(calls_today={"ny2": 40, "ny": 1}, last_shown_to_callee="ny2")
     call = Call(AGENT, callee("+12125559999"), CampaignPlan("cmp", (), sticky=False))
-    assert decide_in_memory(snapshot(NY, ny2), usage, call, NOW).number == NY
+    decision = decide_in_memory(snapshot(NY, ny2), usage, call, NOW)
+    assert decision.number == NY
+    assert "shown last time" not in decision.trace[-1].reason
 
 
 def test_a_pool_of_several_numbers_asks_for_its_pick_and_shows_it_o5() -> None:

@@ -111,7 +111,10 @@ def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decis
                 return Decision(None, step, tuple(trace), asks=tier)
             if chosen is not None:
                 picked = tier.key if tier.key in usage.picks else None
-                trace.append(TraceEntry(step, "chosen", f"{chosen.e164}: {tier.label}"))
+                why = f"{chosen.e164}: {tier.label}"
+                if sticky and chosen.id == usage.last_shown_to_callee and len(tier.pool.usable) > 1:
+                    why += "; the number this callee was shown last time (O5)"
+                trace.append(TraceEntry(step, "chosen", why))
                 return Decision(chosen, step, tuple(trace), picked)
         trace.append(TraceEntry(step, "skipped", _refusals(tiers, usage, cap, now)))
     return Decision(None, None, tuple(trace))
