@@ -91,16 +91,15 @@ def _index_and_callee(
     """The org's index (rebuilt if its version moved), the callee, and the number the callee
     was last shown; one query when the index is current."""
     cached = desk.snapshots.get(org_id)
-    country = cached.country if isinstance(cached, Indexed) else tx.orgs.require(org_id).country
-    callee = _callee(to, country)
-    version, last_shown = repo.version_and_last_shown(org_id, callee.e164)
-    if isinstance(cached, Indexed) and cached.version == version:
-        return cached, callee, last_shown
+    if isinstance(cached, Indexed):
+        callee = _callee(to, cached.country)
+        version, last_shown = repo.version_and_last_shown(org_id, callee.e164)
+        if cached.version == version:
+            return cached, callee, last_shown
     indexed = build_index(tx, tx.orgs.require(org_id), desk.now())
     desk.snapshots[org_id] = indexed
-    if indexed.country != country:  # the org moved country: read the callee again
-        callee = _callee(to, indexed.country)
-        _, last_shown = repo.version_and_last_shown(org_id, callee.e164)
+    callee = _callee(to, indexed.country)  # read with the org's country of now
+    _, last_shown = repo.version_and_last_shown(org_id, callee.e164)
     return indexed, callee, last_shown
 
 

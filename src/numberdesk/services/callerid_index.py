@@ -3,7 +3,7 @@ loaded and indexed when the org's configuration changed (never per call)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -41,9 +41,12 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
     names = BrandingRepo(tx.conn).approved_display_names(org.org_id)
     ends = mandates(tx).ends(org.org_id)
     candidates = {
-        n.id: replace(
-            _candidate(n, mapped.get(n.id, []), compliance[n.id].issues, names.get(n.id)),
-            mandate_ends=ends.get(n.mandate_id or ""),
+        n.id: _candidate(
+            n,
+            mapped.get(n.id, []),
+            compliance[n.id].issues,
+            names.get(n.id),
+            ends.get(n.mandate_id or ""),
         )
         for n in numbers
     }
@@ -75,7 +78,11 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
 
 
 def _candidate(
-    number: Number, mapped: list[str], issues: tuple[object, ...], name: str | None
+    number: Number,
+    mapped: list[str],
+    issues: tuple[object, ...],
+    name: str | None,
+    mandate_ends: datetime | None,
 ) -> Candidate:
     own = [number.area_code] if number.area_code else []
     return Candidate(
@@ -87,6 +94,7 @@ def _candidate(
         masked=number.kind is Kind.MASKED,
         unusable=_unusable(number, issues),
         rested_until=number.rested_until,
+        mandate_ends=mandate_ends,
         display_name=name,
     )
 
