@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from numberdesk.domain.contacts import Contact, TimelineEntry, with_link
 from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
@@ -80,12 +82,6 @@ def _contact_for(
 ) -> Contact | None:
     """The contact an unknown caller becomes (create) or joins (link), with a timeline entry."""
     if action is ClaimAction.CREATE_CONTACT:
-        if external_id and contacts(tx).by_external_id(item.org_id, external_id):
-            raise Conflict(
-                "contact_exists",
-                f"The CRM already has contact {external_id!r}; link the caller to it "
-                "with link_contact, or give a new contact_external_id.",
-            )
         contact = Contact(
             org_id=item.org_id,
             id=new_id("con"),
@@ -98,7 +94,14 @@ def _contact_for(
             tags=[item.tag] if item.tag else [],
             phones=[item.caller],
         )
-        contacts(tx).put(contact, new=True)
+        try:
+            contacts(tx).put(contact, new=True)
+        except IntegrityError:  # the CRM id is taken, maybe by a request of this moment
+            raise Conflict(
+                "contact_exists",
+                f"The CRM already has contact {contact.external_id!r}; link the caller to it "
+                "with link_contact, or give a new contact_external_id.",
+            ) from None
     elif action is ClaimAction.LINK_CONTACT:
         found = contacts(tx).by_external_id(item.org_id, external_id or "", lock=True)
         if found is None:
