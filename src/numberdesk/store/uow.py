@@ -152,13 +152,22 @@ class Store:
                 finally:
                     _ambient.reset(token)
         except DBAPIError as exc:
-            if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+            if not self._transient(exc):
                 raise
             raise Unavailable(
                 "database_unavailable",
                 "The database could not answer just now (restarting, or a transient lock "
                 "conflict); nothing was changed. Try again shortly.",
             ) from exc
+
+    def _transient(self, exc: DBAPIError) -> bool:
+        """Whether a failure says the database could not answer just now (a lost connection, a
+        lock or deadlock; on SQLite only a busy file), not that a statement is wrong."""
+        if exc.connection_invalidated:
+            return True
+        if not isinstance(exc, OperationalError):
+            return False
+        return self.engine.dialect.name != "sqlite" or "locked" in str(exc.orig)
 
     def ping(self) -> bool:
         """Whether the database answers."""
