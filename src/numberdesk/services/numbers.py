@@ -177,7 +177,7 @@ def update_number(desk: Desk, actor: Actor, number_id: str, changes: dict[str, A
         require_still_live(before)
         mapped_before = tx.area_codes.of_number(actor.org_id, number_id)
         after, mapped = _changed(before, mapped_before, changes, org.country)
-        if changes.get("forward_to") is not None and after.forward_to:
+        if "forward_to" in changes and after.forward_to:
             require_external(tx, after.org_id, after.forward_to, "forward_to")
         if "address_id" in changes:
             address_id = _address_id(tx, after, changes["address_id"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from numberdesk.api.deps import ActorDep, DeskDep
-from numberdesk.api.schemas import Body, TraceOut
+from numberdesk.api.schemas import Body, TraceOut, json_answer
 from numberdesk.services import texts
 
 router = APIRouter(tags=["decisions"])
@@ -50,13 +50,14 @@ class TextOut(BaseModel):
 
 
 @router.post("/v1/decisions/text", response_model=TextOut, description=ROLE)
-def decide_text(body: TextIn, desk: DeskDep, actor: ActorDep) -> TextOut:
+def decide_text(body: TextIn, desk: DeskDep, actor: ActorDep) -> Response:
     """Choose the sender of a text for a user (manual or automatic)."""
     answer = texts.decide_text_sender(desk, actor, body.user_id, body.mode, body.from_)
-    return TextOut(
+    out = TextOut(
         sender=answer.sender,
         number_id=answer.number_id,
         step=answer.step,
         mode=body.mode,
         trace=[TraceOut(step=t.step, result=t.result, reason=t.reason) for t in answer.trace],
     )
+    return json_answer(out)
