@@ -68,15 +68,6 @@ def as_of(item: InboxItem, rang_out: datetime) -> InboxItem:
     return item
 
 
-def visible_to(item: InboxItem, agent_id: str) -> bool:
-    """Whether the agent sees the item in their inbox (I7, I8)."""
-    if item.status is ItemStatus.UNCLAIMED:
-        return agent_id in item.selected
-    if item.status in (ItemStatus.ANSWERED, ItemStatus.CLAIMED):
-        return item.owner_id == agent_id
-    return False
-
-
 CONTACT_ACTIONS = frozenset({ClaimAction.CREATE_CONTACT, ClaimAction.LINK_CONTACT})
 
 
