@@ -102,7 +102,7 @@ def _drop_every_connection(database_url: str) -> None:
     with create_engine(normalise_url(database_url), poolclass=NullPool).connect() as admin:
         admin.execute(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         )

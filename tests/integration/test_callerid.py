@@ -24,6 +24,7 @@ from numberdesk.services.desk import Desk
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
 from numberdesk.store.schema import number_usage, outbound_calls
 from tests.conftest import Api, Clock, settings_for
+from tests.integration.helpers import post
 
 OUTBOUND = "/v1/decisions/outbound"
 
@@ -33,9 +34,7 @@ def buy(
 ) -> list[dict[str, Any]]:
     """Buy voice numbers in an area code; the new numbers."""
     body = {"country": country, "area_code": area_code, "kind": "voice", "quantity": quantity}
-    response = api.call("POST", "/v1/number-orders", key, json=body)
-    assert response.status_code == 201, response.text
-    numbers: list[dict[str, Any]] = response.json()["numbers"]
+    numbers: list[dict[str, Any]] = post(api, key, "/v1/number-orders", body)["numbers"]
     return numbers
 
 
@@ -213,14 +212,12 @@ def test_agent_decides_only_for_their_own_calls_a2(api: Api, org: dict[str, Any]
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_rotation_stays_even_under_1000_concurrent_decisions_o5(
-    api: Api, desk: Desk, database_url: str
+    api: Api, desk: Desk, other_process: Desk
 ) -> None:
     """Two desks stand for two API processes: each has its own index, only the database is shared."""
     created = api.new_org("Rotation", "US")
     numbers = buy(api, created["api_key"], "212", 10)
     owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
-    other_process = build_desk(settings_for(database_url))
-    other_process.clock = desk.clock  # processes share the wall clock, so the same day
 
     def one(n: int) -> str:
         answer = callerid.decide_outbound(
@@ -230,7 +227,6 @@ def test_rotation_stays_even_under_1000_concurrent_decisions_o5(
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         shown = Counter(pool.map(one, range(1000)))
-    other_process.store.engine.dispose()
     assert set(shown) == {n["e164"] for n in numbers}
     assert all(99 <= count <= 101 for count in shown.values()), shown
 
@@ -456,7 +452,7 @@ def test_a_connection_lost_under_a_pick_or_a_count_is_unavailable_not_a_crash_o5
         with desk.store.call_path() as tx:
             pid = tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             with desk.store.engine.connect() as other:
-                other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({pid}, 5000)")  # gone on return
             with pytest.raises(OperationalError) as lost:
                 lose(CallerIdRepo(tx.conn))
             assert lost.value.connection_invalidated  # the pool will not hand it out again

@@ -253,7 +253,8 @@ def test_rules_naming_a_user_of_another_org_are_refused_a1(api: Api, org: dict[s
     settings = {"default_rule": {"action": "user", "agent_id": stranger["id"]}}
     body = refused_unchanged(api, key, number_id, settings, 422, "invalid_field")
     assert body["errors"][0]["field"] == "default_rule.agent_id"
-    refused_unchanged(api, key, theirs, settings, 404, "number_not_found")
+    # Their number, as its own org sees it, and their audit log stay as they were.
+    refused_unchanged(api, other_key, theirs, settings, 404, "number_not_found", by=key)
     refused(get_company(api, key, theirs), 404, "number_not_found")
 
 

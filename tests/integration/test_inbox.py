@@ -20,7 +20,15 @@ from numberdesk.services import inbox
 from numberdesk.services.desk import Desk
 from tests.conftest import Api, Clock
 from tests.integration.helpers import add_number
-from tests.integration.inbound_helpers import CALLER, company_team, count, decided, event
+from tests.integration.inbound_helpers import (
+    CALLER,
+    claim,
+    company_team,
+    count,
+    decided,
+    event,
+    inbox_of,
+)
 
 
 def missed_call(desk: Desk, org_id: str, agents: list[str], caller: str = "+12125550142") -> str:
@@ -43,14 +51,9 @@ def team(api: Api) -> dict[str, Any]:
     return {"org_id": created["org_id"], "key": created["api_key"], "agents": agents}
 
 
-def claim(api: Api, key: str, item_id: str, **body: Any) -> Any:
-    """Claim an item."""
-    return api.call("POST", f"/v1/inbox/{item_id}/claim", key, json=body)
-
-
-def inbox_of(api: Api, key: str) -> list[str]:
+def ids_in(api: Api, key: str) -> list[str]:
     """The ids in an agent's inbox."""
-    return [i["id"] for i in api.call("GET", "/v1/inbox", key).json()["items"]]
+    return [item for item, _ in inbox_of(api, key)]
 
 
 def test_one_agent_claims_a_missed_call_and_it_leaves_the_others_inbox_i7_i8(
@@ -58,7 +61,7 @@ def test_one_agent_claims_a_missed_call_and_it_leaves_the_others_inbox_i7_i8(
 ) -> None:
     (ann, ann_key), (bob, bob_key), (_, cid_key) = team["agents"]
     item = missed_call(desk, team["org_id"], [ann["id"], bob["id"]])
-    assert (inbox_of(api, ann_key), inbox_of(api, bob_key), inbox_of(api, cid_key)) == (
+    assert (ids_in(api, ann_key), ids_in(api, bob_key), ids_in(api, cid_key)) == (
         [item], [item], [],
     )  # fmt: skip
     won = claim(api, bob_key, item, action="call_back")
@@ -66,7 +69,7 @@ def test_one_agent_claims_a_missed_call_and_it_leaves_the_others_inbox_i7_i8(
     assert (won.json()["owner_id"], won.json()["status"]) == (bob["id"], "claimed")
     late = claim(api, ann_key, item, action="text_back")
     assert (late.status_code, late.json()["code"]) == (409, "already_claimed")
-    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([], [item])
+    assert (ids_in(api, ann_key), ids_in(api, bob_key)) == ([], [item])
 
 
 def test_an_agent_who_was_not_offered_the_call_cannot_claim_it_i8(
@@ -172,7 +175,7 @@ def test_the_answering_agent_follows_up_their_call_and_it_stays_theirs_alone_i7_
     assert done.status_code == 200, done.text
     body = done.json()
     assert (body["status"], body["owner_id"], body["claim_action"]) == ("claimed", ann, "call_back")
-    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([item], [])
+    assert (ids_in(api, ann_key), ids_in(api, bob_key)) == ([item], [])
 
 
 def test_other_agents_cannot_act_on_an_answered_call_and_are_told_why_i7_i8(
@@ -269,15 +272,16 @@ def test_a_call_whose_end_never_came_is_a_missed_call_once_it_cannot_still_be_ri
     """The PBX's ``ended`` event got lost: while the call could still be ringing it is in
     nobody's inbox; after the longest a call may last (I10) every selected agent sees it as
     missed, and the first to act claims it (I7, I8)."""
-    team = company_team(api, source="Lettings site")
+    team = company_team(api)
     (ann, ann_key), (_, bob_key), _ = team["agents"]
     item = decided(api, team["key"], team["number"]["e164"], CALLER)["inbox_item_id"]
     clock.at += timedelta(minutes=desk.settings.max_call_minutes - 1)
-    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([], [])
+    assert (ids_in(api, ann_key), ids_in(api, bob_key)) == ([], [])
     early = claim(api, ann_key, item, action="call_back")
     assert (early.status_code, early.json()["code"]) == (409, "still_ringing")
     clock.at += timedelta(minutes=1)
-    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([item], [item])
+    missed = [(item, "unclaimed")]
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == (missed, missed)
     won = claim(api, ann_key, item, action="call_back")
     assert (won.status_code, won.json()["owner_id"]) == (200, ann)
-    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([item], [])
+    assert (inbox_of(api, ann_key), inbox_of(api, bob_key)) == ([(item, "claimed")], [])

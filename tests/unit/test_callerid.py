@@ -187,8 +187,8 @@ def test_the_pick_passes_over_numbers_that_may_not_be_shown_now_o4_o5() -> None:
 def test_when_the_pick_finds_every_number_at_its_cap_the_policy_moves_on_o6_o7() -> None:
     ny2 = number("ny2", "+12125550002", "212")
     snap = snapshot(NY, ny2, CHI, default=CHI.e164, cap=3)
-    usage = Usage(picks={"local:US:212": None})
-    decision = decide(snap, usage, Call(AGENT, callee("+12125559999")), NOW)
+    usage = Usage(calls_today={"ny": 3, "ny2": 3})
+    decision = decide_in_memory(snap, usage, Call(AGENT, callee("+12125559999")), NOW)
     assert (decision.number, decision.step) == (CHI, "organisation")
     assert "reached its daily cap of 3 calls" in decision.trace[0].reason
 
