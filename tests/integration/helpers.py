@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pytest
 
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Kind, Number, Origin, Status
@@ -13,6 +19,7 @@ if TYPE_CHECKING:
     from tests.conftest import Api
 
 _lines = itertools.count(1000)
+T = TypeVar("T")
 
 
 def add_number(desk: Desk, org_id: str, kind: str = "voice", status: str = "active") -> str:
@@ -54,3 +61,23 @@ def post(api: Api, key: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     made: dict[str, Any] = response.json()
     return made
+
+
+def builds_of_concurrent_calls(
+    monkeypatch: pytest.MonkeyPatch, service: ModuleType, call: Callable[[], T], calls: int = 8
+) -> tuple[int, list[T]]:
+    """Make ``calls`` calls at once; how many times they built ``service``'s index (each build
+    made slow, so the other calls arrive while it runs), and their answers."""
+    build = service.build_index
+    builds = itertools.count()
+
+    def slow_build(*args: Any) -> Any:
+        next(builds)
+        time.sleep(0.2)
+        return build(*args)
+
+    monkeypatch.setattr(service, "build_index", slow_build)
+    with ThreadPoolExecutor(max_workers=calls) as pool:
+        answers = list(pool.map(lambda _: call(), range(calls)))
+    monkeypatch.setattr(service, "build_index", build)
+    return next(builds), answers

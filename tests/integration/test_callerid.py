@@ -24,7 +24,7 @@ from numberdesk.services.desk import Desk
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
 from numberdesk.store.schema import number_usage, outbound_calls
 from tests.conftest import Api, Clock, settings_for
-from tests.integration.helpers import post
+from tests.integration.helpers import builds_of_concurrent_calls, post
 
 OUTBOUND = "/v1/decisions/outbound"
 
@@ -492,3 +492,25 @@ def test_a_process_with_an_older_index_decides_on_the_configuration_of_now_o3_o7
             "new-agent": org["chi"]["e164"],
             "new-default": org["ny"]["e164"],
         }
+
+
+def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_o3(
+    api: Api, desk: Desk, org: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a configuration change a process rebuilds its index (a minute at 1M numbers): the
+    first call builds it and the calls that arrive meanwhile use it, instead of each building
+    its own; all of them decide on the new configuration."""
+    key, agent = org["key"], org["agent"]["id"]
+    admin = Actor(api.call("GET", "/v1/org", key).json()["id"], agent, Role.ADMIN)
+
+    def try_a_call() -> str:
+        answer = callerid.decide_outbound(
+            desk, admin, agent_id=agent, to="+13055550100", dry_run=True
+        )
+        return answer.number.e164
+
+    builds, shown = builds_of_concurrent_calls(monkeypatch, callerid, try_a_call)
+    assert (builds, set(shown)) == (1, {org["sf"]["e164"]})  # the first index of the process
+    api.call("PATCH", f"/v1/users/{agent}", key, json={"caller_id": None})
+    builds, shown = builds_of_concurrent_calls(monkeypatch, callerid, try_a_call)
+    assert (builds, set(shown)) == (1, {org["chi"]["e164"]})  # one rebuild for the change

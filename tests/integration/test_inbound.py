@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import inbound as inbound_service
+from numberdesk.services import inbound_index
 from numberdesk.services.desk import Desk
 from numberdesk.store import schema
 from tests.conftest import Api, Clock
-from tests.integration.helpers import add_number, e164_of
+from tests.integration.helpers import add_number, builds_of_concurrent_calls, e164_of
 from tests.integration.inbound_helpers import (
     CALLER,
     agent,
@@ -282,6 +283,28 @@ def test_a_dry_run_decides_but_records_nothing(api: Api, desk: Desk) -> None:
     # The same known caller, decided for real, writes their timeline (I4) and the rest.
     assert decided(api, team["key"], e164, call_id="pbx-try")["call_id"] == "pbx-try"
     assert [count(desk, t) for t in tables] == [1, 0, 1, 1]
+
+
+def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_i1(
+    api: Api, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The calls that arrive while a process rebuilds its inbound index after a configuration
+    change use that one build; all of them are routed by the new configuration."""
+    team = company_team(api, size=1)
+    owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
+    number = team["number"]
+
+    def try_a_call() -> str:
+        answer = inbound_service.decide_inbound(
+            desk, owner, to=number["e164"], caller=CALLER, dry_run=True
+        )
+        return answer.decision.action.value
+
+    builds, actions = builds_of_concurrent_calls(monkeypatch, inbound_index, try_a_call)
+    assert (builds, set(actions)) == (1, {"ring"})
+    set_route(api, team["key"], number["id"], {"type": "not_assigned"})
+    builds, actions = builds_of_concurrent_calls(monkeypatch, inbound_index, try_a_call)
+    assert (builds, set(actions)) == (1, {"disconnect"})
 
 
 def test_bad_input_is_refused_and_changes_nothing(api: Api, desk: Desk) -> None:

@@ -96,11 +96,23 @@ def _index_and_callee(
         version, last_shown = repo.version_and_last_shown(org_id, callee.e164)
         if cached.version == version:
             return cached, callee, last_shown
-    indexed = build_index(tx, tx.orgs.require(org_id), desk.now())
-    desk.snapshots[org_id] = indexed
+    indexed = _rebuilt(desk, tx, org_id)
     callee = _callee(to, indexed.country)  # read with the org's country of now
     _, last_shown = repo.version_and_last_shown(org_id, callee.e164)
     return indexed, callee, last_shown
+
+
+def _rebuilt(desk: Desk, tx: Transaction, org_id: str) -> Indexed:
+    """The org's index as its configuration stands now: built here, or by the call of this
+    process that was rebuilding it while this one waited (one build per change)."""
+    with desk.snapshots.rebuilding(org_id):
+        org = tx.orgs.require(org_id)
+        held = desk.snapshots.get(org_id)
+        if isinstance(held, Indexed) and held.version == org.config_version:
+            return held
+        indexed = build_index(tx, org, desk.now())
+        desk.snapshots[org_id] = indexed
+        return indexed
 
 
 def _callee(to: str, country: str) -> Callee:

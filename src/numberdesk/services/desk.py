@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from numberdesk.carriers.base import Carrier
 from numberdesk.config import Settings
 from numberdesk.domain.orgs import Actor
+from numberdesk.services.snapshots import Snapshots
 from numberdesk.store.uow import Store
 
 
@@ -25,8 +26,8 @@ class Desk:
     store: Store
     carrier: Carrier
     clock: Callable[[], datetime] = field(default=utc_now)
-    # Per-process memory of the call path (e.g. each org's caller-ID index), by org id.
-    snapshots: dict[str, object] = field(default_factory=dict)
+    # Per-process memory of the call path (each org's caller-ID and inbound indexes).
+    snapshots: Snapshots = field(default_factory=Snapshots)
     # API keys this process has checked lately: key hash -> (actor, monotonic expiry).
     known_keys: dict[str, tuple[Actor, float]] = field(default_factory=dict)
 

@@ -48,14 +48,20 @@ def key_of(org_id: str) -> str:
 
 
 def current_index(desk: Desk, tx: Transaction, repo: InboundRepo, org_id: str) -> InboundIndex:
-    """The org's index: the cached one while its version is the org's, else rebuilt (one query
-    when it is current)."""
-    cached = desk.snapshots.get(key_of(org_id))
+    """The org's index: the cached one while its version is the org's, else rebuilt here or by
+    the call of this process that rebuilt it while this one waited (one query when current)."""
+    key = key_of(org_id)
+    cached = desk.snapshots.get(key)
     if isinstance(cached, InboundIndex) and cached.version == repo.version(org_id):
         return cached
-    indexed = build_index(tx, repo, tx.orgs.require(org_id))
-    desk.snapshots[key_of(org_id)] = indexed
-    return indexed
+    with desk.snapshots.rebuilding(key):  # one build per change, however many calls wait
+        org = tx.orgs.require(org_id)
+        held = desk.snapshots.get(key)
+        if isinstance(held, InboundIndex) and held.version == org.config_version:
+            return held
+        indexed = build_index(tx, repo, org)
+        desk.snapshots[key] = indexed
+        return indexed
 
 
 def build_index(tx: Transaction, repo: InboundRepo, org: Org) -> InboundIndex:
