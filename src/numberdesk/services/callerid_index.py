@@ -51,8 +51,8 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
         for n in numbers
     }
     timezone = ZoneInfo(org.timezone)
-    CallerIdRepo(tx.conn).ensure_usage_rows(
-        org.org_id, list(candidates), now.astimezone(timezone).date().isoformat()
+    CallerIdRepo(tx.conn).ensure_usage_rows_of_live_numbers(
+        org.org_id, now.astimezone(timezone).date().isoformat()
     )
     snapshot = build_snapshot(
         candidates.values(),

@@ -77,6 +77,11 @@ class CallerIdRepo:
         for start in range(0, len(rows), 5000):
             self.conn.execute(sql.new_usage_rows(self.dialect), rows[start : start + 5000])
 
+    def ensure_usage_rows_of_live_numbers(self, org_id: str, day: str) -> None:
+        """Give every live number of the org a usage row, in one statement (done when the
+        index is rebuilt, not per call); safe when several processes do it at once."""
+        self.conn.execute(sql.usage_rows_of_live_numbers(self.dialect), {"org": org_id, "day": day})
+
     def pick(
         self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
     ) -> str | None:

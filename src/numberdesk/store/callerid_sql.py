@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
+from numberdesk.domain.numbers import FINAL_STATUSES
 from numberdesk.store import schema as s
 from numberdesk.store.db import insert_or
 
@@ -54,6 +55,21 @@ def version_and_last_shown() -> Executable:
 @cache
 def new_usage_rows(dialect: str) -> Executable:
     return insert_or(dialect, s.number_usage).on_conflict_do_nothing(  # type: ignore[no-any-return]
+        index_elements=["org_id", "number_id"]
+    )
+
+
+@cache
+def usage_rows_of_live_numbers(dialect: str) -> Executable:
+    """A usage row, with no calls on ``day``, for each live number of the org that has none."""
+    n = s.numbers.c
+    live = select(n.org_id, n.id, bindparam("day"), literal(0)).where(
+        n.org_id == bindparam("org"), n.status.not_in(list(FINAL_STATUSES))
+    )
+    statement = insert_or(dialect, s.number_usage).from_select(
+        ["org_id", "number_id", "day", "calls"], live
+    )
+    return statement.on_conflict_do_nothing(  # type: ignore[no-any-return]
         index_elements=["org_id", "number_id"]
     )
 
