@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import phonenumbers
-from phonenumbers import geocoder
+from phonenumbers import PhoneNumberType, geocoder, is_number_type_geographical
 
 from numberdesk.domain.addresses import Address, Requirement, RequirementRule, rule_for
 from numberdesk.domain.errors import Invalid
@@ -52,16 +52,37 @@ def _plain(text: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def area_names(e164: str) -> tuple[str, ...]:
-    """The geocoder's names of the area a number's prefix covers (none if it only knows the country)."""
+    """The geocoder's names of the area a number's prefix covers (none if it only knows the
+    country): ``geocoder.description_for_number`` in each language, with the number's type
+    found once rather than once per language."""
     try:
         parsed = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:
         return ()
+    kind = phonenumbers.number_type(parsed)
+    if kind == PhoneNumberType.UNKNOWN or not is_number_type_geographical(
+        kind, parsed.country_code or 0
+    ):
+        return ()  # the geocoder would name the country only
     region = phonenumbers.region_code_for_number(parsed) or ""
     languages = ("en", *NATIONAL_LANGUAGES.get(region, ()))
-    countries = {geocoder.country_name_for_number(parsed, lang) for lang in languages}
-    names = (geocoder.description_for_number(parsed, lang) for lang in languages)
+    countries = {_country_name(parsed, region, lang) for lang in languages}
+    names = (geocoder.description_for_valid_number(parsed, lang) for lang in languages)
     return tuple(dict.fromkeys(n for n in names if n and n not in countries))
+
+
+_COUNTRY_NAMES: dict[tuple[str, str], str] = {}
+
+
+def _country_name(parsed: phonenumbers.PhoneNumber, region: str, language: str) -> str:
+    """The geocoder's name of the number's country (what it says when it knows no area),
+    kept per country (``region``): looking it up validates the number again in every region
+    of its calling code (25 for +1)."""
+    key = (region, language)
+    name = _COUNTRY_NAMES.get(key)
+    if name is None:
+        name = _COUNTRY_NAMES[key] = geocoder.country_name_for_number(parsed, language)
+    return name
 
 
 def in_area(names: Iterable[str], address: Address) -> bool:
@@ -112,26 +133,30 @@ def mismatch(number: Number, address: Address, rule: RequirementRule) -> Mismatc
     """Why ``address`` does not satisfy the number's rule (C2), or None when it does."""
     if rule.requirement is Requirement.NONE:
         return None
-    needs = (
-        f"{number.country} {number.line_type} numbers need an address in "
-        f"{where_needed(number, rule)} ({rule.source})"
-    )
     if address.country != number.country:
         return Mismatch(
             "wrong_country",
             f"the address {address.name!r} is in {address.country}, but {number.e164} is a "
             f"{number.country} number (wrong country)",
-            needs,
+            _needs(number, rule),
         )
-    names = area_names(number.e164)
-    if rule.requirement is Requirement.LOCAL and names and not in_area(names, address):
+    names = area_names(number.e164) if rule.requirement is Requirement.LOCAL else ()
+    if names and not in_area(names, address):
         return Mismatch(
             "outside_area",
             f"the address {address.name!r} in {address.city} is outside the area of "
             f"{prefix_area(number)}",
-            needs,
+            _needs(number, rule),
         )
     return None
+
+
+def _needs(number: Number, rule: RequirementRule) -> str:
+    """What the number's rule asks of its address, and its source."""
+    return (
+        f"{number.country} {number.line_type} numbers need an address in "
+        f"{where_needed(number, rule)} ({rule.source})"
+    )
 
 
 def require_linkable(number: Number, address: Address) -> None:
@@ -211,17 +236,13 @@ def compliance_of(
 def _address_issue(number: Number, address: Address | None, rule: RequirementRule) -> Issue | None:
     if rule.requirement is Requirement.NONE:
         return None
-    where = where_needed(number, rule)
-    fix = (
-        f"link an address in {where} via PATCH /v1/numbers/{number.id} "
-        '{"address_id": "..."} or POST /v1/addresses/{address_id}/numbers'
-    )
     if number.address_id is None:
+        where = where_needed(number, rule)
         return Issue(
             "address_required",
             f"{number.e164} needs a proof of address in {where} and has none linked "
             f"(rule C2; {rule.source})",
-            fix,
+            _link_an_address(number, where),
         )
     found = mismatch(number, address, rule) if address is not None else None
     if found is None:
@@ -229,7 +250,16 @@ def _address_issue(number: Number, address: Address | None, rule: RequirementRul
     return Issue(
         "address_not_valid",
         f"the linked address no longer proves {number.e164}: {found.reason}",
-        f"correct the address with PATCH /v1/addresses/{number.address_id}, or {fix}",
+        f"correct the address with PATCH /v1/addresses/{number.address_id}, or "
+        + _link_an_address(number, where_needed(number, rule)),
+    )
+
+
+def _link_an_address(number: Number, where: str) -> str:
+    """How to link an address that proves the number."""
+    return (
+        f"link an address in {where} via PATCH /v1/numbers/{number.id} "
+        '{"address_id": "..."} or POST /v1/addresses/{address_id}/numbers'
     )
 
 
