@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Connection, Table, delete, select, update
 
 from numberdesk.domain.errors import not_found
-from numberdesk.store.records import dump, load
+from numberdesk.store.records import dump, load, load_all
 
 T = TypeVar("T")
 
@@ -59,12 +59,11 @@ class Repo(Generic[T]):
         query = select(self.table).where(self.table.c.org_id == org_id, *where)
         if after:
             query = query.where(self.table.c.id > after)
-        rows = self.conn.execute(query.order_by(self.table.c.id).limit(limit))
-        return [load(self.cls, row) for row in rows]
+        return load_all(self.cls, self.conn.execute(query.order_by(self.table.c.id).limit(limit)))
 
     def _all(self, org_id: str, *where: ColumnElement[bool]) -> list[T]:
         query = select(self.table).where(self.table.c.org_id == org_id, *where)
-        return [load(self.cls, r) for r in self.conn.execute(query.order_by(self.table.c.id))]
+        return load_all(self.cls, self.conn.execute(query.order_by(self.table.c.id)))
 
     def _first(self, org_id: str, *where: ColumnElement[bool]) -> T | None:
         query = select(self.table).where(self.table.c.org_id == org_id, *where).limit(1)
