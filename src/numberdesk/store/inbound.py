@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy.sql import Executable
 
 from numberdesk.domain.calls import CallRecord
 from numberdesk.domain.contacts import TimelineEntry
@@ -27,8 +29,7 @@ class InboundRepo:
 
     def version(self, org_id: str) -> int | None:
         """The org's call-path config version (None: no such org)."""
-        query = select(s.orgs.c.config_version).where(s.orgs.c.org_id == org_id)
-        found: int | None = self.conn.execute(query).scalar()
+        found: int | None = self.conn.execute(_version(), {"org": org_id}).scalar()
         return found
 
     def queues(self, org_id: str) -> dict[str, str | None]:
@@ -46,52 +47,32 @@ class InboundRepo:
     def last_callers(self, org_id: str, caller: str, number_id: str | None) -> tuple[str, ...]:
         """The agents who called ``caller`` (from ``number_id``, or from any of our numbers when
         None), most recent first, each once, at most five (I2)."""
-        c = s.outbound_calls.c
-        latest = func.max(c.at)
-        query = select(c.agent_id).where(c.org_id == org_id, c.callee == caller)
-        if number_id is not None:
-            query = query.where(c.number_id == number_id)
-        query = query.group_by(c.agent_id).order_by(latest.desc(), c.agent_id).limit(LAST_CALLERS)
-        return tuple(str(a) for a in self.conn.execute(query).scalars())
+        values = {"org": org_id, "caller": caller, "number": number_id}
+        agents = self.conn.execute(_last_callers(on_number=number_id is not None), values)
+        return tuple(str(a) for a in agents.scalars())
 
     def contacts_with_phone(self, org_id: str, e164: str) -> tuple[Contact, ...]:
         """The contacts having this phone, oldest first, as the decision reads them (I4)."""
-        t, p = s.contacts.c, s.contact_phones.c
-        ids = select(p.contact_id).where(p.org_id == org_id, p.e164 == e164)
-        query = (
-            select(t.id, t.primary_agent_id, t.created_at)
-            .where(t.org_id == org_id, t.id.in_(ids))
-            .order_by(t.created_at, t.id)
-        )
-        return tuple(
-            Contact(r.id, r.primary_agent_id, r.created_at) for r in self.conn.execute(query)
-        )
+        rows = self.conn.execute(_contacts_with_phone(), {"org": org_id, "e164": e164})
+        return tuple(Contact(r.id, r.primary_agent_id, r.created_at) for r in rows)
 
     def presence(self, org_id: str, agent_ids: Iterable[str]) -> dict[str, Presence]:
         """The presence of these live agents, in one query (I3, I6)."""
         wanted = sorted(set(agent_ids))
         if not wanted:
             return {}
-        u = s.users.c
-        query = select(u.id, u.presence).where(
-            u.org_id == org_id, u.id.in_(wanted), u.deleted_at.is_(None)
-        )
-        return {str(r.id): Presence(r.presence) for r in self.conn.execute(query)}
+        rows = self.conn.execute(_presence(), {"org": org_id, "ids": wanted})
+        return {str(r.id): Presence(r.presence) for r in rows}
 
     def lock_number(self, org_id: str, number_id: str) -> None:
         """Lock the dialled number's row until the transaction ends (``FOR NO KEY UPDATE``):
         decisions on one company number count and admit their calls one after another (I10)."""
-        t = s.numbers.c
-        query = select(t.id).where(t.org_id == org_id, t.id == number_id)
-        self.conn.execute(query.with_for_update(key_share=True)).all()
+        self.conn.execute(_lock_number(), {"org": org_id, "number": number_id}).all()
 
     def live_calls(self, org_id: str, number_id: str, now: datetime) -> tuple[int, int]:
         """How many calls the number carries now, and how many rows outlived their end (I10)."""
-        a = s.inbound_active_calls.c
-        live = func.count().filter(a.expires_at > now)
-        expired = func.count().filter(a.expires_at <= now)
-        query = select(live, expired).where(a.org_id == org_id, a.number_id == number_id)
-        row = self.conn.execute(query).one()
+        values = {"org": org_id, "number": number_id, "now": now}
+        row = self.conn.execute(_live_calls(), values).one()
         return int(row[0]), int(row[1])
 
     def forget_expired(self, org_id: str, number_id: str, now: datetime) -> None:
@@ -106,17 +87,12 @@ class InboundRepo:
     def admit(self, org_id: str, number_id: str, call_id: str, expires_at: datetime) -> None:
         """Count a call against the number's limit until its end, or ``expires_at`` (I10)."""
         row = {"org_id": org_id, "number_id": number_id, "call_id": call_id}
-        self.conn.execute(insert(s.inbound_active_calls).values(**row, expires_at=expires_at))
+        self.conn.execute(insert(s.inbound_active_calls), row | {"expires_at": expires_at})
 
     def record(self, call: CallRecord) -> bool:
         """Record the decision (I12); False, and nothing written, when the call id is taken."""
-        statement = (
-            insert_or(self.conn.dialect.name, s.inbound_calls)
-            .values(dump(call, s.inbound_calls))
-            .on_conflict_do_nothing(index_elements=["org_id", "id"])
-            .returning(s.inbound_calls.c.id)
-        )
-        return self.conn.execute(statement).first() is not None
+        statement = _record(self.conn.dialect.name)
+        return self.conn.execute(statement, dump(call, s.inbound_calls)).first() is not None
 
     def add_timeline(self, entries: Sequence[TimelineEntry]) -> None:
         """Write the known caller's timeline entries in one statement (I4)."""
@@ -124,3 +100,68 @@ class InboundRepo:
             self.conn.execute(
                 insert(s.timeline_entries), [dump(e, s.timeline_entries) for e in entries]
             )
+
+
+# The statements, built once with bound parameters: a decision spends no time building SQL.
+
+
+@cache
+def _version() -> Executable:
+    return select(s.orgs.c.config_version).where(s.orgs.c.org_id == bindparam("org"))
+
+
+@cache
+def _last_callers(*, on_number: bool) -> Executable:
+    c = s.outbound_calls.c
+    query = select(c.agent_id).where(c.org_id == bindparam("org"), c.callee == bindparam("caller"))
+    if on_number:
+        query = query.where(c.number_id == bindparam("number"))
+    latest = func.max(c.at)
+    return query.group_by(c.agent_id).order_by(latest.desc(), c.agent_id).limit(LAST_CALLERS)
+
+
+@cache
+def _contacts_with_phone() -> Executable:
+    t, p = s.contacts.c, s.contact_phones.c
+    ids = select(p.contact_id).where(p.org_id == bindparam("org"), p.e164 == bindparam("e164"))
+    return (
+        select(t.id, t.primary_agent_id, t.created_at)
+        .where(t.org_id == bindparam("org"), t.id.in_(ids))
+        .order_by(t.created_at, t.id)
+    )
+
+
+@cache
+def _presence() -> Executable:
+    u = s.users.c
+    return select(u.id, u.presence).where(
+        u.org_id == bindparam("org"),
+        u.id.in_(bindparam("ids", expanding=True)),
+        u.deleted_at.is_(None),
+    )
+
+
+@cache
+def _lock_number() -> Executable:
+    t = s.numbers.c
+    query = select(t.id).where(t.org_id == bindparam("org"), t.id == bindparam("number"))
+    return query.with_for_update(key_share=True)
+
+
+@cache
+def _live_calls() -> Executable:
+    a = s.inbound_active_calls.c
+    now = bindparam("now", type_=a.expires_at.type)
+    live = func.count().filter(a.expires_at > now)
+    expired = func.count().filter(a.expires_at <= now)
+    return select(live, expired).where(
+        a.org_id == bindparam("org"), a.number_id == bindparam("number")
+    )
+
+
+@cache
+def _record(dialect: str) -> Executable:
+    statement = insert_or(dialect, s.inbound_calls).on_conflict_do_nothing(
+        index_elements=["org_id", "id"]
+    )
+    return statement.returning(s.inbound_calls.c.id)  # type: ignore[no-any-return]

@@ -22,7 +22,7 @@ class InboxRepo(Repo[InboxItem]):
 
     def add(self, entity: InboxItem) -> InboxItem:
         """Insert the item and the agents it is offered to."""
-        self.conn.execute(insert(s.inbox_items).values(dump(entity, s.inbox_items)))
+        self.conn.execute(insert(s.inbox_items), dump(entity, s.inbox_items))
         rows = [
             {"org_id": entity.org_id, "item_id": entity.id, "agent_id": a} for a in entity.selected
         ]
