@@ -1,17 +1,20 @@
 """Inbound calls and texts on the call path (rules I1-I12, S3): who gets it, and its records.
 
-One transaction per decision: the org's config version (the index in
-``services/inbound_index.py`` is reused while it is current), then only what the route needs
-for this caller (the last callers, the contacts with the caller's phone, the presence of the
-agents involved, in one query each), and for a voice call to a company number the call limit
-(I10): the number's row is locked, its live calls counted, and an admitted call counted until
-its ``ended`` event or ``max_call_minutes``. The pure ``domain.inbound.decide`` answers; the
+A decision reads the org's config version (the index in ``services/inbound_index.py`` is
+reused while it is current), then only what the route needs for this caller (the last
+callers, the contacts with the caller's phone, the presence of the agents involved, in one
+query each), each statement on its own (PostgreSQL's call path: no BEGIN and COMMIT round
+trips). For a voice call to a company number the call limit (I10) is one transaction: the
+number's row is locked, its live calls counted, and an admitted call counted until its
+``ended`` event or ``max_call_minutes``. The writes of a decision are one transaction when
+there are several. The pure ``domain.inbound.decide`` answers; the
 call is recorded, with an inbox item for an unknown caller (I7, S3) and timeline entries for a
 known one (I4). A dry run ("try a call") locks and writes nothing.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -76,26 +79,28 @@ def decide_inbound(
     call_id = read_call_id(call_id) or new_id("call")
     now = desk.now()
     org_id = actor.org_id
-    with desk.store.transaction() as tx:
+    with desk.store.call_path() as tx:
         repo = InboundRepo(tx.conn)
         index = current_index(desk, tx, repo, org_id)
         call = InboundCall(read_to(to, index.country), read_caller(caller, index.country), kind)
         number = index.numbers.get(call.to)
         snapshot = _snapshot(repo, index, org_id, number, call, now)
         limited = number if number and counts_against_limit(number, kind) else None
-        if limited is not None:
-            if not dry_run:
-                repo.lock_number(org_id, limited.id)
-            live, expired = repo.live_calls(org_id, limited.id, now)
-            if expired and not dry_run:
-                repo.forget_expired(org_id, limited.id, now)
-            snapshot = replace(snapshot, active_calls=live)
-        decision = decide(snapshot, call)
-        if call.caller is None:
-            decision = replace(decision, trace=(withheld_step(caller), *decision.trace))
-        if dry_run:
-            return InboundAnswer(call_id, decision)
-        item_id = _record(desk, tx, repo, org_id, call_id, number, call, decision, limited, now)
+        counted = limited is not None and not dry_run  # lock, count and admit together (I10)
+        with tx.atomic() if counted else nullcontext():
+            if limited is not None:
+                if not dry_run:
+                    repo.lock_number(org_id, limited.id)
+                live, expired = repo.live_calls(org_id, limited.id, now)
+                if expired and not dry_run:
+                    repo.forget_expired(org_id, limited.id, now)
+                snapshot = replace(snapshot, active_calls=live)
+            decision = decide(snapshot, call)
+            if call.caller is None:
+                decision = replace(decision, trace=(withheld_step(caller), *decision.trace))
+            if dry_run:
+                return InboundAnswer(call_id, decision)
+            item_id = _record(desk, tx, repo, org_id, call_id, number, call, decision, limited, now)
     return InboundAnswer(call_id, decision, item_id)
 
 
@@ -154,7 +159,8 @@ def _record(
     now: datetime,
 ) -> str | None:
     """Record the call (I12), count an admitted one against ``limited``'s call limit (I10),
-    open the inbox item of an unknown caller (I7, S3) and write a known caller's timeline (I4)."""
+    write a known caller's timeline (I4) and open an unknown caller's inbox item (I7, S3): all
+    of it or nothing (a record alone is one statement, and needs no transaction of its own)."""
     record = CallRecord(
         org_id=org_id,
         id=call_id,
@@ -169,25 +175,41 @@ def _record(
         known_caller=decision.known_caller,
         selected=list(decision.selected),
     )
-    if not repo.record(record):
-        raise call_exists(call_id)
-    if limited is not None and decision.action not in NOBODY_CAN_ANSWER:
-        expires = now + timedelta(minutes=desk.settings.max_call_minutes)
-        repo.admit(org_id, limited.id, call_id, expires)
-    if decision.timeline is not None:
-        what = "inbound_text" if call.channel is Channel.SMS else "inbound_call"
-        text = decision.timeline.text[:500]
-        repo.add_timeline(
-            [
-                TimelineEntry(org_id, new_id("tle"), c, now, what, text, call_id)
-                for c in decision.timeline.contact_ids
-            ]
-        )
+    admits = limited is not None and decision.action not in NOBODY_CAN_ANSWER
+    item = _inbox_item(org_id, call_id, number, call, decision, now)
+    with tx.atomic() if admits or item or decision.timeline else nullcontext():
+        if not repo.record(record):
+            raise call_exists(call_id)
+        if limited is not None and admits:
+            expires = now + timedelta(minutes=desk.settings.max_call_minutes)
+            repo.admit(org_id, limited.id, call_id, expires)
+        if decision.timeline is not None:
+            what = "inbound_text" if call.channel is Channel.SMS else "inbound_call"
+            text = decision.timeline.text[:500]
+            repo.add_timeline(
+                [
+                    TimelineEntry(org_id, new_id("tle"), c, now, what, text, call_id)
+                    for c in decision.timeline.contact_ids
+                ]
+            )
+        return open_item(tx, item).id if item else None
+
+
+def _inbox_item(
+    org_id: str,
+    call_id: str,
+    number: DialledNumber | None,
+    call: InboundCall,
+    decision: Decision,
+    now: datetime,
+) -> InboxItem | None:
+    """The inbox item the call opens, if any (I7, S3): a withheld caller can be neither called
+    back nor texted back."""
     if number is None or call.caller is None or not decision.opens_inbox_item:
-        return None  # a withheld caller can be neither called back nor texted back
+        return None
     waits = call.channel is Channel.SMS or decision.action in NOBODY_CAN_ANSWER
     settings = number.company
-    item = InboxItem(
+    return InboxItem(
         org_id=org_id,
         id=new_id("itm"),
         call_id=call_id,
@@ -200,4 +222,3 @@ def _record(
         source=settings.source if settings else None,
         tag=settings.tag if settings else None,
     )
-    return open_item(tx, item).id

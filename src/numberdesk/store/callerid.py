@@ -29,6 +29,7 @@ from numberdesk.domain.callerid_picks import NEVER
 from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
+from numberdesk.store.db import atomic, is_autocommit
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class CallerIdRepo:
             members, number_id = self._lock_and_count(values)
             if members == pool.fingerprint:
                 return number_id
-        with self._transaction():
+        with atomic(self.conn):
             members = self.conn.execute(sql.lock_pool(self.dialect), values).scalar_one()
             if members != pool.fingerprint:
                 self._copy_pool(when.org_id, key, pool)
@@ -236,22 +237,7 @@ class CallerIdRepo:
     def _autocommit(self) -> bool:
         """Whether each statement commits by itself here (PostgreSQL's call path), so a pick
         may open and commit a transaction of its own."""
-        return self.conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One transaction for a pick: opened here on an autocommit connection (PostgreSQL's
-        call path), else the one already open."""
-        if not self._autocommit():
-            yield
-            return
-        self.conn.exec_driver_sql("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self.conn.exec_driver_sql("ROLLBACK")
-            raise
-        self.conn.exec_driver_sql("COMMIT")
+        return is_autocommit(self.conn)
 
     def bump_config_version(self, org_id: str) -> None:
         """Tell every process that the org's call-path configuration changed."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -17,6 +19,28 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def is_autocommit(conn: Connection) -> bool:
+    """Whether each statement commits by itself on ``conn`` (PostgreSQL's call path)."""
+    return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+
+
+@contextmanager
+def atomic(conn: Connection) -> Iterator[None]:
+    """The block's statements commit together: on an autocommit connection the block is a
+    transaction of its own (rolled back if it raises); otherwise the open transaction holds
+    them already."""
+    if not is_autocommit(conn):
+        yield
+        return
+    conn.exec_driver_sql("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql("ROLLBACK")
+        raise
+    conn.exec_driver_sql("COMMIT")
 
 
 def insert_or(dialect: str, table: Table) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from numberdesk.domain.errors import Unavailable
 from numberdesk.store.audit import AuditRepo
+from numberdesk.store.db import atomic
 from numberdesk.store.idempotency import IdempotencyRepo
 from numberdesk.store.orgs import ApiKeyRepo, OrgRepo, UserRepo
 
@@ -28,6 +29,22 @@ class Transaction:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.bumped_orgs: set[str] = set()  # orgs whose call-path config version moved already
+        self._atomic = False
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A block whose statements commit together: on the call path's autocommit connection
+        (PostgreSQL) a transaction of its own, which a block inside it joins; in an ordinary
+        transaction, nothing more to do."""
+        if self._atomic:
+            yield
+            return
+        self._atomic = True
+        try:
+            with atomic(self.conn):
+                yield
+        finally:
+            self._atomic = False
 
     @cached_property
     def orgs(self) -> OrgRepo:
