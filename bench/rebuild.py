@@ -1,0 +1,118 @@
+"""The caller-ID index rebuild: what the calls of a process wait after a configuration change.
+
+Loads the org of ``bench/decisions.py`` (one size, in its database ``numberdesk_bench``), then,
+each time in a process-fresh ``Desk`` (no index yet, as after a change):
+
+* **burst**: ``--burst`` outbound decisions arrive at once; how long until all are answered,
+  each one's wait, and the process's peak memory (each index of 1M numbers is ~1.5 GB);
+* **one**: a single decision, the build's phases timed (live numbers, compliance, candidates,
+  the snapshot; the rest is the usage rows, users and campaigns).
+
+    .venv/bin/python bench/rebuild.py [--size 1000000] [--calls 1000000] [--burst 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import decisions
+
+from numberdesk.bootstrap import build_desk
+from numberdesk.config import Settings
+from numberdesk.domain.orgs import Actor, Role
+from numberdesk.services import callerid_index
+from numberdesk.services.callerid import decide_outbound
+from numberdesk.store.numbers import NumberRepo
+
+
+def peak_gb() -> float:
+    """The process's peak resident memory so far, in GB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def burst(url: str, org: decisions.OrgData, calls: int) -> None:
+    """``calls`` decisions at once on a process without an index."""
+    desk = build_desk(Settings(database_url=url))
+    actor = Actor(org.org_id, org.owner_id, Role.OWNER)
+
+    def one(i: int) -> float:
+        started = time.perf_counter()
+        decide_outbound(desk, actor, agent_id=org.agents[0], to=org.callees[i])
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(calls) as pool:
+        waits = sorted(pool.map(one, range(calls)))
+    print(
+        f"  burst: {calls} calls at once, all answered after "
+        f"{time.perf_counter() - started:.1f} s; waits {', '.join(f'{w:.1f}' for w in waits)} s; "
+        f"peak memory {peak_gb():.2f} GB",
+        flush=True,
+    )
+    desk.store.engine.dispose()
+
+
+def one_build(url: str, org: decisions.OrgData) -> None:
+    """One decision's index build on a process without one, its phases timed."""
+    phases: dict[str, float] = {}
+    timed = [
+        ("live numbers", NumberRepo, "live"),
+        ("compliance", callerid_index, "compliance_of"),
+        ("candidates", callerid_index, "_candidate"),
+        ("snapshot", callerid_index, "build_snapshot"),
+    ]
+    real = [getattr(owner, attribute) for _, owner, attribute in timed]
+    for (name, owner, attribute), work in zip(timed, real, strict=True):
+        setattr(owner, attribute, _timed(name, work, phases))
+    desk = build_desk(Settings(database_url=url))
+    try:
+        with desk.store.transaction() as tx:
+            org_row = tx.orgs.require(org.org_id)
+            started = time.perf_counter()
+            callerid_index.build_index(tx, org_row, datetime.now(UTC))
+            total = time.perf_counter() - started
+    finally:
+        for (_, owner, attribute), work in zip(timed, real, strict=True):
+            setattr(owner, attribute, work)
+        desk.store.engine.dispose()
+    shown = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+    print(f"  one build: {total:.1f} s ({shown})", flush=True)
+
+
+def _timed(name: str, work: Callable[..., Any], phases: dict[str, float]) -> Callable[..., Any]:
+    """``work``, its time added to ``phases[name]``."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=1_000_000, help="recorded calls")
+    parser.add_argument("--burst", type=int, default=4, help="decisions at once")
+    args = parser.parse_args()
+    sizes = ["--sizes", str(args.size), "--calls", str(args.calls), "--http-seconds", "0"]
+    options = decisions.parse_args(None, sizes)
+    org, url, _, _ = decisions.build_org(args.size, args.calls, options, decisions.plan_areas())
+    try:
+        burst(url, org, args.burst)
+        one_build(url, org)
+    finally:
+        decisions.recreate_database(options.postgres_url, drop_only=True)
+
+
+if __name__ == "__main__":
+    main()
