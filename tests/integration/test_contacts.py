@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+from numberdesk.domain.contacts import Contact
+from numberdesk.domain.errors import Conflict
+from numberdesk.domain.ids import new_id
+from numberdesk.domain.orgs import Actor, Role
+from numberdesk.services.contacts import put_contact
+from numberdesk.services.desk import Desk
+from numberdesk.store.contacts import contacts
 from tests.conftest import Api
 
 
@@ -81,3 +90,40 @@ def test_another_orgs_contact_is_404_a1(api: Api, org: dict[str, Any]) -> None:
     other = api.new_org("Other")["api_key"]
     assert api.call("GET", "/v1/contacts/crm-3", other).status_code == 404
     assert api.call("GET", "/v1/contacts?phone=+12125550142", other).json()["items"] == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_crm_syncs_creating_one_contact_at_once_give_one_contact_and_a_409_i9(
+    api: Api, desk: Desk
+) -> None:
+    """The second create waits on the first's uncommitted row, then is told to send again
+    (409 ``contact_changed_concurrently``), not a 500; one contact is kept, the first's."""
+    created = api.new_org("Sync", "US")
+    actor = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
+    now, phones = desk.now(), ["+12125550142"]
+    owner = actor.user_id
+    first = Contact(actor.org_id, new_id("con"), "crm-9", "First", owner, now, now, phones=phones)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with desk.store.transaction() as tx:
+            assert contacts(tx).put(first, new=True)  # not committed yet
+            body = {"name": "Second", "phones": phones, "primary_agent_id": owner}
+            second = pool.submit(put_contact, desk, actor, "crm-9", body)
+            while not _waits_on_a_lock(desk):
+                assert not second.done(), second.result()
+                time.sleep(0.01)
+        with pytest.raises(Conflict) as refused:  # once the first committed
+            second.result()
+    assert refused.value.code == "contact_changed_concurrently"
+    read = api.call("GET", "/v1/contacts/crm-9", created["api_key"]).json()
+    assert (read["id"], read["name"]) == (first.id, "First")
+
+
+def _waits_on_a_lock(desk: Desk) -> bool:
+    """Whether a session of the test database waits on a lock."""
+    with desk.store.engine.connect() as conn:
+        waiting = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(waiting.scalar())

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from numberdesk.domain.contacts import (
     Contact,
     TimelineEntry,
@@ -44,20 +42,18 @@ def put_contact(
     require_manager(actor, "change contacts")
     external_id = check_external_id(external_id)
     now = desk.now()
-    try:
-        with desk.store.transaction() as tx:
-            country = tx.orgs.require(actor.org_id).country
-            before = contacts(tx).by_external_id(actor.org_id, external_id, lock=True)
-            base = before or Contact(actor.org_id, new_id("con"), external_id, "", "", now, now)
-            after = replace(base, **_clean(tx, actor.org_id, country, fields), updated_at=now)
-            contacts(tx).put(after, new=before is None)
-            timeline = timelines(tx).of_contact(actor.org_id, after.id)
-    except IntegrityError:  # a concurrent request created the same contact first
-        raise Conflict(
-            "contact_changed_concurrently",
-            f"Contact {external_id!r} was created by another request at the same moment; "
-            "send this one again.",
-        ) from None
+    with desk.store.transaction() as tx:
+        country = tx.orgs.require(actor.org_id).country
+        before = contacts(tx).by_external_id(actor.org_id, external_id, lock=True)
+        base = before or Contact(actor.org_id, new_id("con"), external_id, "", "", now, now)
+        after = replace(base, **_clean(tx, actor.org_id, country, fields), updated_at=now)
+        if not contacts(tx).put(after, new=before is None):
+            raise Conflict(  # a concurrent request created the same contact first
+                "contact_changed_concurrently",
+                f"Contact {external_id!r} was created by another request at the same moment; "
+                "send this one again.",
+            )
+        timeline = timelines(tx).of_contact(actor.org_id, after.id)
     return ContactView(after, timeline), before is None
 
 

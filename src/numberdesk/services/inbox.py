@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from numberdesk.domain.contacts import Contact, TimelineEntry, with_link
 from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
@@ -94,14 +92,12 @@ def _contact_for(
             tags=[item.tag] if item.tag else [],
             phones=[item.caller],
         )
-        try:
-            contacts(tx).put(contact, new=True)
-        except IntegrityError:  # the CRM id is taken, maybe by a request of this moment
+        if not contacts(tx).put(contact, new=True):  # the CRM id is taken
             raise Conflict(
                 "contact_exists",
                 f"The CRM already has contact {contact.external_id!r}; link the caller to it "
                 "with link_contact, or give a new contact_external_id.",
-            ) from None
+            )
     elif action is ClaimAction.LINK_CONTACT:
         found = contacts(tx).by_external_id(item.org_id, external_id or "", lock=True)
         if found is None:

@@ -6,6 +6,7 @@ from sqlalchemy import delete, insert, select
 
 from numberdesk.domain.contacts import Contact, TimelineEntry
 from numberdesk.store import schema as s
+from numberdesk.store.db import insert_or
 from numberdesk.store.records import dump, load
 from numberdesk.store.repo import Repo
 from numberdesk.store.uow import Transaction
@@ -36,11 +37,19 @@ class ContactRepo(Repo[Contact]):
         rows = self.conn.execute(query.order_by(s.contacts.c.created_at, s.contacts.c.id))
         return self._with_phones(org_id, [load(Contact, r) for r in rows])
 
-    def put(self, contact: Contact, *, new: bool) -> Contact:
-        """Insert or overwrite the contact and replace its phones."""
-        values = dump(contact, s.contacts)
+    def put(self, contact: Contact, *, new: bool) -> bool:
+        """Insert (``new``) or overwrite the contact and replace its phones; False, and
+        nothing written, when a new contact's CRM id is taken (maybe by a request of this
+        very moment)."""
         if new:
-            self.conn.execute(insert(s.contacts).values(values))
+            statement = (
+                insert_or(self.conn.dialect.name, s.contacts)
+                .values(dump(contact, s.contacts))
+                .on_conflict_do_nothing(index_elements=["org_id", "external_id"])
+                .returning(s.contacts.c.id)
+            )
+            if self.conn.execute(statement).first() is None:
+                return False
         else:
             self.save(contact)
         p = s.contact_phones.c
@@ -51,7 +60,7 @@ class ContactRepo(Repo[Contact]):
             {"org_id": contact.org_id, "contact_id": contact.id, "e164": e} for e in contact.phones
         ]
         self.conn.execute(insert(s.contact_phones), rows)
-        return contact
+        return True
 
     def _with_phones(self, org_id: str, found: list[Contact]) -> list[Contact]:
         if not found:
