@@ -76,8 +76,7 @@ def builds_of_concurrent_calls(
         time.sleep(0.2)
         return build(*args)
 
-    monkeypatch.setattr(service, "build_index", slow_build)
-    with ThreadPoolExecutor(max_workers=calls) as pool:
+    with monkeypatch.context() as patched, ThreadPoolExecutor(max_workers=calls) as pool:
+        patched.setattr(service, "build_index", slow_build)
         answers = list(pool.map(lambda _: call(), range(calls)))
-    monkeypatch.setattr(service, "build_index", build)
     return next(builds), answers

@@ -10,6 +10,7 @@ from sqlalchemy import NullPool, create_engine, text
 from numberdesk.bootstrap import SchemaOutOfDate, build_desk
 from numberdesk.store.db import normalise_url
 from tests.conftest import Api, settings_for
+from tests.integration.inbound_helpers import buy
 
 
 def test_malformed_json_gets_a_400_problem(api: Api) -> None:
@@ -86,8 +87,7 @@ def test_a_database_restart_costs_a_decision_one_503_not_a_500(api: Api, databas
     SQLAlchemy: a connection the server dropped is still a 503, and the next decision works."""
     created = api.new_org("Outage", "US")
     key, agent = created["api_key"], created["owner_user_id"]
-    order = {"country": "US", "area_code": "212", "kind": "voice", "quantity": 1}
-    assert api.call("POST", "/v1/number-orders", key, json=order).status_code == 201
+    buy(api, key)
     body = {"agent_id": agent, "to": "+12125550100"}
     assert api.call("POST", "/v1/decisions/outbound", key, json=body).status_code == 200
     _drop_every_connection(database_url)

@@ -280,9 +280,12 @@ def test_a_dry_run_decides_but_records_nothing(api: Api, desk: Desk) -> None:
         assert (answer.decision.action.value, answer.inbox_item_id) == ("ring", None)
     tables = ("inbound_calls", "inbox_items", "inbound_active_calls", "timeline_entries")
     assert [count(desk, t) for t in tables] == [0, 0, 0, 0]
-    # The same known caller, decided for real, writes their timeline (I4) and the rest.
+    # The same known caller, decided for real, writes their timeline (I4) and the rest; the
+    # unknown caller, decided for real, opens the inbox item its dry run did not (I7).
     assert decided(api, team["key"], e164, call_id="pbx-try")["call_id"] == "pbx-try"
     assert [count(desk, t) for t in tables] == [1, 0, 1, 1]
+    assert decided(api, team["key"], e164, caller=unknown)["inbox_item_id"]
+    assert [count(desk, t) for t in tables] == [2, 1, 2, 1]
 
 
 def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_i1(
