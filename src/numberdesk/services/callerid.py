@@ -16,8 +16,6 @@ batched, so a crash loses no decision that was answered.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 
@@ -36,7 +34,7 @@ from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import e164_of, parse_phone
 from numberdesk.domain.regions import region_of
-from numberdesk.services.callerid_index import Indexed, build_index
+from numberdesk.services.callerid_index import Indexed, build_index, org_day
 from numberdesk.services.desk import Desk
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
 from numberdesk.store.uow import Transaction
@@ -78,7 +76,7 @@ def decide_outbound(
         indexed, callee, last_shown = _index_and_callee(desk, tx, repo, actor.org_id, to)
         snapshot = indexed.snapshot
         call = _call(snapshot, agent_id, callee, campaign_id, caller_id)
-        when = When(actor.org_id, now, *_day(now, indexed.timezone), daily_cap(snapshot, call))
+        when = When(actor.org_id, now, *org_day(now, indexed.timezone), daily_cap(snapshot, call))
         call_id = call_id or new_id("call")
         attempt = None if dry_run else Attempt(call_id, agent_id, campaign_id, callee.e164)
         number, step, trace = _take(repo, snapshot, call, when, attempt, last_shown)
@@ -166,12 +164,6 @@ def _take(
         if attempt is None or decision.picked or repo.count_call(number.id, when, attempt, step):
             return number, step, decision.trace
         usage.calls_today[number.id] = when.cap or 0  # only a cap refuses a count
-
-
-def _day(now: datetime, timezone: ZoneInfo) -> tuple[str, datetime]:
-    """The org's calendar day, which daily caps count (O6), and the moment it began."""
-    today = now.astimezone(timezone).date()
-    return today.isoformat(), datetime.combine(today, time(), timezone)
 
 
 def agent_id_of(desk: Desk, actor: Actor, agent: str) -> str:

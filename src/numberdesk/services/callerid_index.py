@@ -4,7 +4,7 @@ loaded and indexed when the org's configuration changed (never per call)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from numberdesk.domain.callerid import AgentCard, CampaignPlan, Candidate, Snapshot, build_snapshot
@@ -51,9 +51,8 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
         for n in numbers
     }
     timezone = ZoneInfo(org.timezone)
-    CallerIdRepo(tx.conn).ensure_usage_rows_of_live_numbers(
-        org.org_id, now.astimezone(timezone).date().isoformat()
-    )
+    today, _ = org_day(now, timezone)
+    CallerIdRepo(tx.conn).ensure_usage_rows_of_live_numbers(org.org_id, today)
     snapshot = build_snapshot(
         candidates.values(),
         agents=(
@@ -75,6 +74,12 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
         daily_cap=org.daily_cap,
     )
     return Indexed(org.config_version, org.country, timezone, snapshot)
+
+
+def org_day(now: datetime, timezone: ZoneInfo) -> tuple[str, datetime]:
+    """The org's calendar day, which daily caps count (O6), and the moment it began."""
+    today = now.astimezone(timezone).date()
+    return today.isoformat(), datetime.combine(today, time(), timezone)
 
 
 def _candidate(

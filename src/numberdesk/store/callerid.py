@@ -108,7 +108,7 @@ class CallerIdRepo:
             "taken": int(attempt is not None),
             "fingerprint": pool.fingerprint,
         }
-        if self.dialect == "postgresql" and attempt is not None and self._autocommit():
+        if self.dialect == "postgresql" and attempt is not None and is_autocommit(self.conn):
             members, number_id = self._lock_and_count(values)
             if members == pool.fingerprint:
                 return number_id
@@ -141,7 +141,7 @@ class CallerIdRepo:
     def _first_usage_row(self, org_id: str, number_id: str, day: str) -> bool:
         """Make a number's usage row if it has none: the index that holds the number was
         built in a transaction that was then rolled back (a refused request on SQLite), so
-        its ``ensure_usage_rows`` was undone. True when the row was missing."""
+        its ``ensure_usage_rows_of_live_numbers`` was undone. True when the row was missing."""
         row = {"org_id": org_id, "number_id": number_id, "day": day, "calls": 0}
         return self.conn.execute(sql.new_usage_rows(self.dialect), row).rowcount == 1
 
@@ -233,11 +233,6 @@ class CallerIdRepo:
             .where(s.caller_id_pools.c.org_id == org_id, s.caller_id_pools.c.pool == key)
             .values(members=pool.fingerprint)
         )
-
-    def _autocommit(self) -> bool:
-        """Whether each statement commits by itself here (PostgreSQL's call path), so a pick
-        may open and commit a transaction of its own."""
-        return is_autocommit(self.conn)
 
     def bump_config_version(self, org_id: str) -> None:
         """Tell every process that the org's call-path configuration changed."""
