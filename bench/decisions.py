@@ -627,7 +627,8 @@ class Wrk:
 
 @dataclass
 class Http:
-    """The decisions and the stub over HTTP, and when the decisions' run began."""
+    """The decisions, the stub and the stub with one round trip over HTTP, and when the
+    decisions' run began."""
 
     decisions: Wrk
     stub: Wrk

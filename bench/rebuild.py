@@ -4,9 +4,11 @@ Loads the org of ``bench/decisions.py`` (one size, in its database ``numberdesk_
 each time in a process-fresh ``Desk`` (no index yet, as after a change):
 
 * **burst**: ``--burst`` outbound decisions arrive at once; how long until all are answered,
-  each one's wait, and the process's peak memory (each index of 1M numbers is ~1.5 GB);
-* **one**: a single decision, the build's phases timed (live numbers, compliance, candidates,
-  the snapshot; the rest is the usage rows, users and campaigns).
+  each one's wait, the process's memory before them, and its peak (the load included: read
+  the peak as the burst's only when it is above the load's);
+* **one**: a single index build, its phases timed: the live numbers, compliance, and the
+  snapshot (which also loads each campaign's numbers); the rest is the area-code mappings,
+  addresses, display names, mandates, each number's ``Candidate``, the usage rows and users.
 
     .venv/bin/python bench/rebuild.py [--size 1000000] [--calls 1000000] [--burst 4]
 """
@@ -36,6 +38,12 @@ def peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
+def resident_gb() -> float:
+    """The process's resident memory now, in GB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 1e9
+
+
 def burst(url: str, org: decisions.OrgData, calls: int) -> None:
     """``calls`` decisions at once on a process without an index."""
     desk = build_desk(Settings(database_url=url))
@@ -46,13 +54,14 @@ def burst(url: str, org: decisions.OrgData, calls: int) -> None:
         decide_outbound(desk, actor, agent_id=org.agents[0], to=org.callees[i])
         return time.perf_counter() - started
 
+    before = resident_gb()
     started = time.perf_counter()
     with ThreadPoolExecutor(calls) as pool:
         waits = sorted(pool.map(one, range(calls)))
     print(
         f"  burst: {calls} calls at once, all answered after "
         f"{time.perf_counter() - started:.1f} s; waits {', '.join(f'{w:.1f}' for w in waits)} s; "
-        f"peak memory {peak_gb():.2f} GB",
+        f"memory {before:.2f} GB before, process peak {peak_gb():.2f} GB",
         flush=True,
     )
     desk.store.engine.dispose()
@@ -64,14 +73,13 @@ def one_build(url: str, org: decisions.OrgData) -> None:
     timed = [
         ("live numbers", NumberRepo, "live"),
         ("compliance", callerid_index, "compliance_of"),
-        ("candidates", callerid_index, "_candidate"),
         ("snapshot", callerid_index, "build_snapshot"),
     ]
     real = [getattr(owner, attribute) for _, owner, attribute in timed]
-    for (name, owner, attribute), work in zip(timed, real, strict=True):
-        setattr(owner, attribute, _timed(name, work, phases))
     desk = build_desk(Settings(database_url=url))
     try:
+        for (name, owner, attribute), work in zip(timed, real, strict=True):
+            setattr(owner, attribute, _timed(name, work, phases))
         with desk.store.transaction() as tx:
             org_row = tx.orgs.require(org.org_id)
             started = time.perf_counter()
