@@ -120,7 +120,7 @@ def desk(database_url: str, clock: Clock) -> Iterator[Desk]:
     built = build_desk(settings_for(database_url))
     built.clock = clock
     yield built
-    built.store.engine.dispose()
+    built.store.dispose()
 
 
 class Api:

@@ -8,7 +8,7 @@ from datetime import datetime
 from numberdesk.carriers.base import Carrier
 from numberdesk.config import Settings
 from numberdesk.services.desk import Desk
-from numberdesk.store.db import make_engine
+from numberdesk.store.db import make_call_path_engine, make_engine
 from numberdesk.store.migrate import schema_problem
 from numberdesk.store.uow import Store
 
@@ -33,11 +33,14 @@ def build_carrier(settings: Settings, store: Store, clock: Callable[[], datetime
 
 def build_desk(settings: Settings, *, check_schema: bool = True) -> Desk:
     """Connect to the database, check its schema, and wire the services' dependencies."""
-    store = Store(make_engine(settings.database_url))
+    call_path = make_call_path_engine(
+        settings.database_url, synchronous_commit=settings.call_path_synchronous_commit
+    )
+    store = Store(make_engine(settings.database_url), call_path)
     if check_schema:
         problem = schema_problem(store.engine)
         if problem:
-            store.engine.dispose()
+            store.dispose()
             raise SchemaOutOfDate(problem)
     desk: Desk
     carrier = build_carrier(settings, store, clock=lambda: desk.now())  # the desk's clock

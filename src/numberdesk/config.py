@@ -36,6 +36,14 @@ def _positive(raw: str, name: str) -> int:
     return value
 
 
+def _on_or_off(raw: str, name: str) -> bool:
+    """``on`` or ``off`` (PostgreSQL's words), or a clear error naming the variable."""
+    value = raw.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"NUMBERDESK_{name}: {raw!r} is neither on nor off")
+    return value == "on"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything numberdesk reads from its environment, with its defaults."""
@@ -53,6 +61,9 @@ class Settings:
     # An inbound call whose ``ended`` event never arrives stops counting against its company
     # number's call limit after this many minutes (I10).
     max_call_minutes: int = 240
+    # PostgreSQL: False lets the call path's commits return before their WAL is on disk
+    # (``store/db.make_call_path_engine`` says what a crash of the database server can lose).
+    call_path_synchronous_commit: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,4 +85,7 @@ class Settings:
             log_level=get("LOG_LEVEL", "info"),
             key_cache_seconds=float(get("KEY_CACHE_SECONDS", "5")),
             max_call_minutes=_positive(get("MAX_CALL_MINUTES", "240"), "MAX_CALL_MINUTES"),
+            call_path_synchronous_commit=_on_or_off(
+                get("CALL_PATH_SYNCHRONOUS_COMMIT", "off"), "CALL_PATH_SYNCHRONOUS_COMMIT"
+            ),
         )

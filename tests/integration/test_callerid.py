@@ -49,7 +49,7 @@ def other_process(desk: Desk, database_url: str) -> Iterator[Desk]:
     other = build_desk(settings_for(database_url))
     other.clock = desk.clock
     yield other
-    other.store.engine.dispose()
+    other.store.dispose()
 
 
 @pytest.fixture

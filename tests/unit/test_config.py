@@ -16,3 +16,11 @@ def test_max_call_minutes_defaults_to_four_hours_and_reads_the_environment_i10()
 def test_a_max_call_duration_that_is_not_a_positive_whole_number_is_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="NUMBERDESK_MAX_CALL_MINUTES"):
         Settings.from_env({"NUMBERDESK_MAX_CALL_MINUTES": raw})
+
+
+def test_call_path_commits_skip_the_disk_wait_unless_the_environment_says_on() -> None:
+    assert Settings.from_env({}).call_path_synchronous_commit is False
+    on = {"NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT": "On"}
+    assert Settings.from_env(on).call_path_synchronous_commit is True
+    with pytest.raises(ValueError, match="NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT"):
+        Settings.from_env({"NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT": "yes"})

@@ -35,7 +35,7 @@ def open_desk() -> Iterator[Desk]:
     try:
         yield desk
     finally:
-        desk.store.engine.dispose()
+        desk.store.dispose()
 
 
 def fail(problem: Problem) -> typer.Exit:

@@ -23,7 +23,9 @@ def normalise_url(url: str) -> str:
 
 def is_autocommit(conn: Connection) -> bool:
     """Whether each statement commits by itself on ``conn`` (PostgreSQL's call path)."""
-    return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(conn.connection.driver_connection.autocommit)  # type: ignore[union-attr]
 
 
 @contextmanager
@@ -57,6 +59,25 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # No pre-ping: it would cost every decision a round trip. A connection that died (the
     # server restarted) fails its request with a 503 (``Store``) and the pool is renewed.
     return create_engine(url, pool_size=pool_size, max_overflow=20)
+
+
+def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | None:
+    """PostgreSQL: the call path's own engine, whose connections commit each statement by
+    itself and, unless ``synchronous_commit``, answer a commit before its WAL reaches the disk
+    (PostgreSQL's asynchronous commit: a crash of the database server, not of numberdesk, can
+    lose the decisions of its last ``3 x wal_writer_delay``, 0.6 s by default, and never
+    leaves them half written). None for SQLite, whose call path shares the one engine."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return None
+    options = "" if synchronous_commit else "-c synchronous_commit=off"
+    return create_engine(
+        url,
+        pool_size=5,
+        max_overflow=10,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": options} if options else {},
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:

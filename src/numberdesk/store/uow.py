@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -126,10 +126,24 @@ _ambient: ContextVar[tuple[Store, Transaction] | None] = ContextVar("ambient", d
 
 
 class Store:
-    """The database: hands out transactions."""
+    """The database: hands out transactions; on PostgreSQL the call path's units come from an
+    engine of their own (``db.make_call_path_engine``)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, call_path_engine: Engine | None = None) -> None:
         self.engine = engine
+        self.call_path_engine = call_path_engine
+
+    @property
+    def one_writer_at_a_time(self) -> bool:
+        """SQLite: one write lock for the whole database, which a call-path unit takes first
+        and may wait for; PostgreSQL locks rows, held for a statement or an atomic block."""
+        return self.call_path_engine is None
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        if self.call_path_engine is not None:
+            self.call_path_engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -142,26 +156,28 @@ class Store:
         the one that stores an Idempotency-Key's answer). An exception that leaves an inner
         block must also leave the outer one, or the inner block's writes are kept.
         """
-        yield from self._unit(autocommit=False)
+        yield from self._unit(self.engine.begin)
 
     @contextmanager
     def call_path(self) -> Iterator[Transaction]:
-        """A unit of work for a decision on the call path, whose every write is one statement:
-        on PostgreSQL each statement commits by itself (no BEGIN and COMMIT round trips); on
-        SQLite, an ordinary transaction. Joins an ambient transaction like ``transaction``."""
-        yield from self._unit(autocommit=self.engine.dialect.name == "postgresql")
+        """A unit of work for a decision on the call path, whose every write is one statement
+        or an ``atomic`` block: on PostgreSQL, a connection of the call path's engine, where
+        each statement commits by itself (no BEGIN and COMMIT round trips); on SQLite, an
+        ordinary transaction. Joins an ambient transaction like ``transaction``."""
+        engine = self.call_path_engine
+        yield from self._unit(engine.connect if engine is not None else self.engine.begin)
 
-    def _unit(self, *, autocommit: bool) -> Iterator[Transaction]:
-        """The ambient unit of work of this store, or a new one made ambient while it lasts."""
+    def _unit(
+        self, opening: Callable[[], AbstractContextManager[Connection]]
+    ) -> Iterator[Transaction]:
+        """The ambient unit of work of this store, or a new one (``opening`` its connection)
+        made ambient while it lasts."""
         ambient = _ambient.get()
         if ambient is not None and ambient[0] is self:
             yield ambient[1]
             return
         try:
-            opened = self.engine.connect() if autocommit else self.engine.begin()
-            with opened as conn:
-                if autocommit:
-                    conn.execution_options(isolation_level="AUTOCOMMIT")
+            with opening() as conn:
                 tx = Transaction(conn)
                 token = _ambient.set((self, tx))
                 try:
