@@ -71,9 +71,11 @@ def decide_inbound(
     channel: Channel | str = Channel.VOICE,
     call_id: str | None = None,
     dry_run: bool = False,
+    rebuild: bool = True,
 ) -> InboundAnswer:
     """Decide who gets an inbound call or text and record it (owners and admins: the PBX's
-    key, A2); a dry run ("try a call") locks and records nothing."""
+    key, A2); a dry run ("try a call") locks and records nothing. ``rebuild`` False:
+    ``IndexNotReady``, nothing recorded, when the org's index must be built first."""
     require_manager(actor, "ask for inbound decisions (use the PBX's key)")
     kind = read_channel(channel)
     call_id = read_call_id(call_id) or new_id("call")
@@ -81,7 +83,7 @@ def decide_inbound(
     org_id = actor.org_id
     with desk.store.call_path() as tx:
         repo = InboundRepo(tx.conn)
-        index = current_index(desk, tx, repo, org_id)
+        index = current_index(desk, tx, repo, org_id, rebuild)
         call = InboundCall(read_to(to, index.country), read_caller(caller, index.country), kind)
         number = index.numbers.get(call.to)
         snapshot = _snapshot(repo, index, org_id, number, call, now)

@@ -22,6 +22,7 @@ from numberdesk.domain.orgs import Org
 from numberdesk.domain.routes import NOT_ASSIGNED, Route, check_route
 from numberdesk.domain.users import User
 from numberdesk.services.desk import Desk
+from numberdesk.services.snapshots import IndexNotReady
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.routes import routes_in
 from numberdesk.store.uow import Transaction
@@ -47,13 +48,18 @@ def key_of(org_id: str) -> str:
     return f"inbound:{org_id}"
 
 
-def current_index(desk: Desk, tx: Transaction, repo: InboundRepo, org_id: str) -> InboundIndex:
+def current_index(
+    desk: Desk, tx: Transaction, repo: InboundRepo, org_id: str, rebuild: bool = True
+) -> InboundIndex:
     """The org's index: the cached one while its version is the org's, else rebuilt here or by
-    the call of this process that rebuilt it while this one waited (one query when current)."""
+    the call of this process that rebuilt it while this one waited (one query when current);
+    ``rebuild`` False: ``IndexNotReady`` instead of a rebuild."""
     key = key_of(org_id)
     cached = desk.snapshots.get(key)
     if isinstance(cached, InboundIndex) and cached.version == repo.version(org_id):
         return cached
+    if not rebuild:
+        raise IndexNotReady(org_id)
     with desk.snapshots.rebuilding(key):  # one build per change, however many calls wait
         org = tx.orgs.require(org_id)
         held = desk.snapshots.get(key)

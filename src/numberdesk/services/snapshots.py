@@ -3,6 +3,9 @@
 Read without a lock. When an org's configuration changed, the first call to notice rebuilds
 the index while every other call for the same key waits for it (``rebuilding``), so a burst
 of calls after a change builds the index once per process, not once per waiting call.
+
+A caller that must not wait for a build (the API's event loop, which answers decisions
+without a thread hop) asks with ``rebuild=False`` and gets ``IndexNotReady`` instead.
 """
 
 from __future__ import annotations
@@ -10,6 +13,11 @@ from __future__ import annotations
 import threading
 from collections.abc import ItemsView, Iterator
 from contextlib import contextmanager
+
+
+class IndexNotReady(Exception):
+    """The call path's index must be built before this decision: too slow for a caller that
+    asked with ``rebuild=False`` (nothing was read or written for the call yet)."""
 
 
 class Snapshots:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from numberdesk.api.call_path import decided
 from numberdesk.api.deps import ActorDep, DeskDep
 from numberdesk.api.schemas import Body, TraceOut, json_answer
 from numberdesk.services import callerid
@@ -46,16 +49,20 @@ class OutboundOut(BaseModel):
 
 
 @router.post("/v1/decisions/outbound", response_model=OutboundOut, description=ROLE)
-def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> Response:
+async def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> Response:
     """Choose the caller ID for an outbound call and record the attempt."""
-    answer = callerid.decide_outbound(
+    answer = await decided(
         desk,
-        actor,
-        agent_id=body.agent_id,
-        to=body.to,
-        campaign_id=body.campaign_id,
-        caller_id=body.caller_id,
-        call_id=body.call_id,
+        partial(
+            callerid.decide_outbound,
+            desk,
+            actor,
+            agent_id=body.agent_id,
+            to=body.to,
+            campaign_id=body.campaign_id,
+            caller_id=body.caller_id,
+            call_id=body.call_id,
+        ),
     )
     out = OutboundOut(
         call_id=answer.call_id,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from numberdesk.api.call_path import decided
 from numberdesk.api.deps import ActorDep, DeskDep
 from numberdesk.api.schemas import Body, TraceOut
 from numberdesk.domain.inbound import Channel
@@ -76,15 +79,19 @@ class InboundOut(BaseModel):
 
 
 @router.post("/v1/decisions/inbound", response_model=InboundOut, description=ROLE)
-def decide_inbound(body: InboundIn, desk: DeskDep, actor: ActorDep) -> JSONResponse:
+async def decide_inbound(body: InboundIn, desk: DeskDep, actor: ActorDep) -> JSONResponse:
     """Decide who gets an inbound call or text, and record it."""
-    answer = inbound.decide_inbound(
+    answer = await decided(
         desk,
-        actor,
-        to=body.to,
-        caller=body.from_,
-        channel=body.channel,
-        call_id=body.call_id,
+        partial(
+            inbound.decide_inbound,
+            desk,
+            actor,
+            to=body.to,
+            caller=body.from_,
+            channel=body.channel,
+            call_id=body.call_id,
+        ),
     )
     out = {"call_id": answer.call_id, **answer.decision.to_json()}
     if answer.inbox_item_id is not None:

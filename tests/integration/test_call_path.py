@@ -1,0 +1,149 @@
+"""How the call path's decisions run: on the API's event loop while the org's index is
+current, in a worker thread while it is built (``api/call_path.py``, rules O3 and I1), and
+with commits that do not wait for the disk on PostgreSQL unless configured to
+(``store/db.make_call_path_engine``)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from numberdesk.bootstrap import build_desk
+from numberdesk.domain.orgs import Actor, Role
+from numberdesk.services import callerid, inbound, inbound_index
+from numberdesk.services.desk import Desk
+from numberdesk.services.snapshots import IndexNotReady
+from numberdesk.store.schema import inbound_calls, outbound_calls
+from tests.conftest import Api, settings_for
+from tests.integration.helpers import post
+
+OUTBOUND = "/v1/decisions/outbound"
+INBOUND = "/v1/decisions/inbound"
+
+
+def new_org_with_a_number(api: Api, name: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """An org and one New York number routed to its owner."""
+    org = api.new_org(name, "US")
+    body = {"country": "US", "area_code": "212", "kind": "voice", "quantity": 1}
+    [number] = post(api, org["api_key"], "/v1/number-orders", body)["numbers"]
+    route = {"type": "agent", "agent_id": org["owner_user_id"]}
+    routed = api.call("PUT", f"/v1/numbers/{number['id']}/route", org["api_key"], json=route)
+    assert routed.status_code == 200, routed.text
+    return org, number
+
+
+def decision(api: Api, path: str, org: dict[str, str], number: dict[str, Any]) -> Any:
+    """Ask ``path``: an outbound call by the org's owner to a New York callee, or an inbound
+    call to the org's number."""
+    body = (
+        {"agent_id": org["owner_user_id"], "to": "+12125550123"}
+        if path == OUTBOUND
+        else {"to": number["e164"], "from": "+13055550142"}
+    )
+    return api.call("POST", path, org["api_key"], json=body)
+
+
+def recorded(desk: Desk, table: Any) -> int:
+    """How many calls ``table`` holds."""
+    with desk.store.transaction() as tx:
+        return int(tx.conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("service", "path"), [(callerid, OUTBOUND), (inbound_index, INBOUND)], ids=["o3", "i1"]
+)
+def test_one_org_rebuilding_its_index_does_not_hold_up_another_orgs_calls(
+    api: Api, desk: Desk, monkeypatch: pytest.MonkeyPatch, service: Any, path: str
+) -> None:
+    """A build takes seconds at a million numbers; it runs in a worker thread while the event
+    loop goes on answering: other requests and, on PostgreSQL, the other orgs' calls from their
+    current indexes (on SQLite they wait for the database's one write lock, which the build
+    holds)."""
+    slow, slow_number = new_org_with_a_number(api, "Slow")
+    busy, busy_number = new_org_with_a_number(api, "Busy")
+    warm = decision(api, path, busy, busy_number)
+    assert warm.status_code == 200, warm.text  # Busy's index is built and current
+    building, built = threading.Event(), threading.Event()
+    build = service.build_index
+
+    def slow_build(*args: Any) -> Any:
+        building.set()
+        threading.Event().wait(3)  # the build of a big org; nothing ends it early
+        built.set()
+        return build(*args)
+
+    with monkeypatch.context() as patched, ThreadPoolExecutor(max_workers=1) as pool:
+        patched.setattr(service, "build_index", slow_build)
+        waiting = pool.submit(decision, api, path, slow, slow_number)
+        assert building.wait(10)
+        served = api.call("GET", "/openapi.json")  # the loop answers, the database aside
+        served_during_the_build = not built.is_set()
+        other = decision(api, path, busy, busy_number)
+        other_during_the_build = not built.is_set()
+        slow_answer = waiting.result()
+    assert (served.status_code, other.status_code, slow_answer.status_code) == (200, 200, 200)
+    postgres = not desk.store.one_writer_at_a_time
+    assert (served_during_the_build, other_during_the_build) == (True, postgres)
+
+
+def test_a_decision_that_may_not_build_the_index_refuses_before_recording_anything_o3_i1(
+    api: Api, desk: Desk, database_url: str
+) -> None:
+    """What the event loop asks (``rebuild=False``): a process without the org's index is
+    refused with nothing recorded; once a decision built it, the same question is answered."""
+    org, number = new_org_with_a_number(api, "Fresh")
+    owner = Actor(org["org_id"], org["owner_user_id"], Role.OWNER)
+    fresh = build_desk(settings_for(database_url))  # a process that has built no index yet
+    fresh.clock = desk.clock
+
+    def both(rebuild: bool) -> tuple[str, str]:
+        out = callerid.decide_outbound(
+            fresh, owner, agent_id=owner.user_id, to="+12125550123", rebuild=rebuild
+        )
+        into = inbound.decide_inbound(
+            fresh, owner, to=number["e164"], caller="+13055550142", rebuild=rebuild
+        )
+        return out.number.e164, into.decision.action
+
+    try:
+        with pytest.raises(IndexNotReady):
+            callerid.decide_outbound(
+                fresh, owner, agent_id=owner.user_id, to="+12125550123", rebuild=False
+            )
+        with pytest.raises(IndexNotReady):
+            inbound.decide_inbound(fresh, owner, to=number["e164"], caller=None, rebuild=False)
+        assert (recorded(desk, outbound_calls), recorded(desk, inbound_calls)) == (0, 0)
+        built = both(rebuild=True)
+        assert built[0] == number["e164"]
+        assert both(rebuild=False) == built
+        assert (recorded(desk, outbound_calls), recorded(desk, inbound_calls)) == (2, 2)
+    finally:
+        fresh.store.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_call_path_commits_do_not_wait_for_the_disk_unless_configured(
+    desk: Desk, database_url: str
+) -> None:
+    """On PostgreSQL a decision's commit returns before its WAL is flushed (a crash of the
+    database server can lose its last 0.6 s of decisions); every other write waits for the
+    disk, and ``NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT=on`` makes decisions wait too."""
+
+    def synchronous_commit(of: Desk) -> tuple[str, str]:
+        with of.store.call_path() as tx:
+            call_path = tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+        with of.store.transaction() as tx:
+            other = tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+        return str(call_path), str(other)
+
+    assert synchronous_commit(desk) == ("off", "on")
+    durable = build_desk(settings_for(database_url, call_path_synchronous_commit=True))
+    try:
+        assert synchronous_commit(durable) == ("on", "on")
+    finally:
+        durable.store.dispose()
