@@ -37,7 +37,7 @@ def make() -> FastAPI:
     bench = APIRouter(tags=["bench"])
 
     @bench.post("/bench/stub", response_model=OutboundOut)
-    def stub(body: OutboundIn) -> Response:  # a sync route, run like the real one
+    async def stub(body: OutboundIn) -> Response:  # on the event loop, like the real one
         """A constant answer of the decision's shape: the framework's cost alone."""
         out = OutboundOut(
             call_id=body.call_id or "call_stub",
@@ -57,20 +57,21 @@ def make() -> FastAPI:
         return json_answer(out)
 
     def round_trip(value: str) -> None:
-        """One prepared statement on a pooled connection, sent as the call path sends its own."""
+        """One prepared statement on a pooled connection, sent as the call path sends its own
+        (on the event loop, as the call path's routes run)."""
         with desk.store.call_path() as tx:
             driver: Any = tx.conn.connection.driver_connection
             driver.execute(ROUND_TRIP, (value,), prepare=True).fetchone()
 
     @bench.post("/bench/stub-round-trip", response_model=OutboundOut)
-    def stub_round_trip(body: OutboundIn) -> Response:
+    async def stub_round_trip(body: OutboundIn) -> Response:
         """The stub plus one database round trip: the most any decision that asks the
         database once can reach on this machine."""
         round_trip(body.agent_id)
-        return stub(body)
+        return await stub(body)
 
     @bench.post("/bench/stub-inbound", response_model=InboundOut)
-    def stub_inbound(body: InboundIn) -> JSONResponse:  # a sync route, run like the real one
+    async def stub_inbound(body: InboundIn) -> JSONResponse:  # on the loop, like the real one
         """A constant answer of the inbound decision's shape (an available agent rings), sent
         as the real route sends its decision's JSON: the framework's cost alone."""
         agent = {"type": "agent", "agent_id": STUB_AGENT, "uri": "sip:stub@pbx.invalid"}
@@ -90,10 +91,10 @@ def make() -> FastAPI:
         )
 
     @bench.post("/bench/stub-inbound-round-trip", response_model=InboundOut)
-    def stub_inbound_round_trip(body: InboundIn) -> JSONResponse:
+    async def stub_inbound_round_trip(body: InboundIn) -> JSONResponse:
         """The inbound stub plus one database round trip."""
         round_trip(body.to)
-        return stub_inbound(body)
+        return await stub_inbound(body)
 
     @bench.get("/bench/state")
     def state() -> dict[str, object]:
