@@ -63,20 +63,24 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | None:
     """PostgreSQL: the call path's own engine, whose connections commit each statement by
-    itself and, unless ``synchronous_commit``, answer a commit before its WAL reaches the disk
-    (PostgreSQL's asynchronous commit: a crash of the database server, not of numberdesk, can
-    lose the decisions of its last ``3 x wal_writer_delay``, 0.6 s by default, and never
-    leaves them half written). None for SQLite, whose call path shares the one engine."""
+    itself and, unless ``synchronous_commit`` (then the server's own setting holds), answer a
+    commit before its WAL reaches the disk or a synchronous standby: PostgreSQL's asynchronous
+    commit. A crash of the database server (not of numberdesk), or a failover, can lose the
+    decisions of its last ``3 x wal_writer_delay`` (0.6 s by default) and never leaves one
+    half written. None for SQLite, whose call path shares the one engine.
+
+    Its pool (at most 8 connections) serves the decisions a process answers on its event
+    loop, one at a time, and the few it hands to worker threads (``api/call_path.py``).
+    Options given in the URL (``?options=...``) are kept."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return None
-    options = "" if synchronous_commit else "-c synchronous_commit=off"
+    connect: dict[str, Any] = {"connect_timeout": 5}  # seconds; the event loop waits for it
+    if not synchronous_commit:
+        given = make_url(url).query.get("options", "")  # the URL's own, kept
+        connect["options"] = f"{given} -c synchronous_commit=off".strip()
     return create_engine(
-        url,
-        pool_size=5,
-        max_overflow=10,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"options": options} if options else {},
+        url, pool_size=4, max_overflow=4, isolation_level="AUTOCOMMIT", connect_args=connect
     )
 
 
