@@ -39,7 +39,7 @@ from numberdesk.domain.regions import region_of
 from numberdesk.services.callerid_index import Indexed, build_index, org_day
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
-from numberdesk.store.callerid import Attempt, CallerIdRepo, When
+from numberdesk.store.callerid import Attempt, CallerIdRepo, PoolNotCopied, When
 from numberdesk.store.uow import Transaction
 
 
@@ -72,7 +72,7 @@ def decide_outbound(
 ) -> OutboundAnswer:
     """Choose the caller ID of one outbound call and record the attempt (O1-O7); a dry run
     ("try a call") records and counts nothing. ``rebuild`` False: ``IndexNotReady``, nothing
-    recorded, when the org's index must be built first."""
+    recorded, when the org's index must be built or a pool's copy renewed first."""
     if agent_id != actor.user_id:
         require_manager(actor, "decide caller IDs for other agents")
     now = desk.now()
@@ -84,7 +84,7 @@ def decide_outbound(
         when = When(actor.org_id, now, *org_day(now, indexed.timezone), daily_cap(snapshot, call))
         call_id = call_id or new_id("call")
         attempt = None if dry_run else Attempt(call_id, agent_id, campaign_id, callee.e164)
-        number, step, trace = _take(repo, snapshot, call, when, attempt, last_shown)
+        number, step, trace = _take(repo, snapshot, call, when, attempt, last_shown, rebuild)
     return OutboundAnswer(call_id, number, step, trace)
 
 
@@ -152,18 +152,25 @@ def _take(
     when: When,
     attempt: Attempt | None,
     last_shown: str | None,
+    rebuild: bool,
 ) -> tuple[Candidate, str, tuple[TraceEntry, ...]]:
     """Decide; when a pool must pick, the database picks its number used least today, then
     least recently, counting the call on it; a number chosen otherwise is counted after.
     ``attempt`` None: a dry run counts nothing. A number that reached its daily cap meanwhile
-    is left out and the decision runs again, moving on along the policy (O5, O6)."""
+    is left out and the decision runs again, moving on along the policy (O5, O6). Not
+    ``rebuild``: ``IndexNotReady`` when the pool's copy of its numbers must be renewed."""
     usage = Usage({}, {}, last_shown)
     while True:
         decision = decide(snapshot, usage, call, when.now)
         step = str(decision.step)
         if decision.asks is not None:
             tier = decision.asks
-            usage.picks[tier.key] = repo.pick(tier.key, tier.pool, when, attempt, step)
+            try:
+                usage.picks[tier.key] = repo.pick(
+                    tier.key, tier.pool, when, attempt, step, copy=rebuild
+                )
+            except PoolNotCopied as stale:
+                raise IndexNotReady(when.org_id) from stale
             continue
         number = decision.number
         if number is None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.errors import UniqueViolation
+from psycopg.errors import LockNotAvailable, UniqueViolation
 from psycopg.pq import TransactionStatus
 from sqlalchemy import (
     Connection,
@@ -30,6 +30,15 @@ from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
 from numberdesk.store.db import atomic, is_autocommit
+
+
+class PoolNotCopied(Exception):
+    """A pick asked not to wait found the pool's copy of its numbers out of date, or its row
+    held longer than ``SHORT_LOCK_WAIT`` (another decision renewing the copy): nothing was
+    picked or counted."""
+
+
+SHORT_LOCK_WAIT = "100ms"  # a pick's own turn on the pool's row takes microseconds
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,14 @@ class CallerIdRepo:
         self.conn.execute(sql.usage_rows_of_live_numbers(self.dialect), {"org": org_id, "day": day})
 
     def pick(
-        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
+        self,
+        key: str,
+        pool: Pool,
+        when: When,
+        attempt: Attempt | None,
+        step: str,
+        *,
+        copy: bool = True,
     ) -> str | None:
         """The pool's eligible number used least today, then least recently (O5), and, unless
         ``attempt`` is None (a dry run), the call counted on it and the attempt recorded; None
@@ -93,14 +109,16 @@ class CallerIdRepo:
 
         Decisions over the same pool queue on its row, in every process, and each picks only
         after the one before it committed, so the pool stays even (O5). The pool's numbers
-        are copied again first when its fingerprint changed since the last copy. On
-        PostgreSQL a counted pick is one round trip when the copy is current.
+        are copied again first when its fingerprint changed since the last copy (seconds for
+        a pool of thousands); not ``copy``: ``PoolNotCopied`` instead, also when the pool's
+        row stays taken (being copied) past ``SHORT_LOCK_WAIT``. On PostgreSQL a counted pick
+        is one round trip when the copy is current.
         """
         with _one_attempt_per_call_id(attempt):
-            return self._pick(key, pool, when, attempt, step)
+            return self._pick(key, pool, when, attempt, step, copy)
 
     def _pick(
-        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str
+        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str, copy: bool
     ) -> str | None:
         """The pick of ``pick``."""
         values = _values(when, attempt, step) | {
@@ -109,12 +127,19 @@ class CallerIdRepo:
             "fingerprint": pool.fingerprint,
         }
         if self.dialect == "postgresql" and attempt is not None and is_autocommit(self.conn):
-            members, number_id = self._lock_and_count(values)
+            try:
+                members, number_id = self._lock_and_count(values, wait=copy)
+            except LockNotAvailable as busy:
+                raise PoolNotCopied(key) from busy
             if members == pool.fingerprint:
                 return number_id
+            if not copy:  # the pipeline counted nothing: its pick found no current copy
+                raise PoolNotCopied(key)
         with atomic(self.conn):
             members = self.conn.execute(sql.lock_pool(self.dialect), values).scalar_one()
             if members != pool.fingerprint:
+                if not copy:
+                    raise PoolNotCopied(key)
                 self._copy_pool(when.org_id, key, pool)
             if attempt is None:
                 return self.conn.execute(sql.pick(), values).scalar()
@@ -162,15 +187,20 @@ class CallerIdRepo:
         store answers 503 and the pool drops it)."""
         try:
             yield
+        except LockNotAvailable:
+            raise  # a lock wait cut short: the connection is well
         except psycopg.OperationalError as exc:
             self.conn.invalidate()
             raise OperationalError(text, values, exc, connection_invalidated=True) from exc
 
-    def _lock_and_count(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
+    def _lock_and_count(
+        self, values: dict[str, Any], *, wait: bool
+    ) -> tuple[str | None, str | None]:
         """PostgreSQL: take the pool's row, then pick, count and record, in one transaction
         sent as one pipeline (``callerid_sql.lock_and_count``): one round trip. Returns the
         pool's fingerprint as copied, and the pick (None when the copy is not current or
-        nothing is eligible)."""
+        nothing is eligible). Not ``wait``: ``LockNotAvailable`` when the row stays taken
+        past ``SHORT_LOCK_WAIT``."""
         lock, count, constants = sql.lock_and_count()
         params = constants | values
         connection: Any = self.conn.connection.driver_connection
@@ -182,6 +212,8 @@ class CallerIdRepo:
                 connection.cursor() as pick,
             ):
                 connection.execute("BEGIN")
+                if not wait:
+                    connection.execute(f"SET LOCAL lock_timeout = '{SHORT_LOCK_WAIT}'")
                 locked.execute(lock, params)
                 pick.execute(count, params)
                 connection.execute("COMMIT")
