@@ -1,13 +1,15 @@
 """How the call path's decision routes run: on the event loop, not in a worker thread.
 
-A decision over a current index is a fraction of a millisecond of Python around one or two
-short statements. Handing it to a worker thread, as FastAPI does for every sync route, costs
-more than the decision: the hop and the threads' contention for the GIL cut a server's
-decisions per second by about a third (bench/README.md). So the routes ask the service on
-the loop, with ``rebuild=False``; when the org's index must first be built (after a
-configuration change: seconds at a million numbers), the service refuses before reading or
-writing anything, and the same decision runs in a worker thread, which waits for the build
-while the loop goes on answering.
+A decision over a current index is Python around one or two short statements. Handing it to a
+worker thread, as FastAPI does for every sync route, costs more than the decision: the hop and
+the threads' contention for the GIL cut a server's decisions per second by about a third
+(bench/README.md). So the routes ask the service on the loop, with ``rebuild=False``; when the
+org's index must first be built (after a configuration change: seconds at a million
+numbers), or a pool's copy of its numbers renewed, the service refuses before it records
+anything, and the same decision runs in a worker thread, which waits for that work while the
+loop goes on answering. At most ``FALLBACKS`` such decisions run at once per process, fewer
+than the call path's pool holds connections (``store/db.make_call_path_engine``), so the
+loop always finds one.
 
 On SQLite every decision runs in a worker thread: there a decision first takes the database's
 one write lock, which any other write (a bulk import, another org's index build) may hold for
@@ -16,23 +18,39 @@ seconds.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
 
+from numberdesk.domain.orgs import Actor
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
 
 T = TypeVar("T")
+FALLBACKS = 4  # decisions at once in worker threads, per process (PostgreSQL)
+_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = WeakKeyDictionary()
 
 
-async def decided(desk: Desk, decide: Callable[..., T]) -> T:
-    """``decide(rebuild=False)`` on the event loop, or ``decide()`` in a worker thread when the
-    index must be built first or the database takes one writer at a time."""
-    if desk.store.one_writer_at_a_time:
-        return await run_in_threadpool(decide)
+async def decided(decide: Callable[..., T], desk: Desk, actor: Actor, **arguments: Any) -> T:
+    """``decide(desk, actor, **arguments)``: on the event loop with ``rebuild=False``, or in a
+    worker thread when its index must be built first or the database takes one writer at a
+    time."""
+    if desk.one_writer_at_a_time:
+        return await to_thread.run_sync(partial(decide, desk, actor, **arguments))
     try:
-        return decide(rebuild=False)
+        return decide(desk, actor, rebuild=False, **arguments)
     except IndexNotReady:
-        return await run_in_threadpool(decide)
+        whole = partial(decide, desk, actor, **arguments)
+        return await to_thread.run_sync(whole, limiter=_fallbacks())
+
+
+def _fallbacks() -> CapacityLimiter:
+    """This event loop's limit on decisions running in worker threads."""
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = CapacityLimiter(FALLBACKS)
+    return _limiters[loop]

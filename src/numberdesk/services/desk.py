@@ -34,3 +34,9 @@ class Desk:
     def now(self) -> datetime:
         """The current time (a test can set the clock)."""
         return self.clock()
+
+    @property
+    def one_writer_at_a_time(self) -> bool:
+        """Whether the database takes one writer at a time (SQLite), so that a decision may
+        wait for any other write before its own statements."""
+        return self.store.one_writer_at_a_time

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 
 
 class IndexNotReady(Exception):
-    """The call path's index must be built before this decision: too slow for a caller that
-    asked with ``rebuild=False`` (nothing was read or written for the call yet)."""
+    """The call path's index must be built, or a pool's copy of its numbers renewed, before
+    this decision: too slow for a caller that asked with ``rebuild=False`` (nothing was
+    recorded for the call)."""
 
 
 class Snapshots:

@@ -121,7 +121,9 @@ class Transaction:
         return DestinationRepo(self.conn)
 
 
-# The transaction open in this context (FastAPI runs each sync route in its own copy).
+# The transaction open in this context (FastAPI runs each sync route in its own copy; the
+# decision routes run on the event loop, each in its request's task, and open and close
+# their unit without awaiting in between).
 _ambient: ContextVar[tuple[Store, Transaction] | None] = ContextVar("ambient", default=None)
 
 

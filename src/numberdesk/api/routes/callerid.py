@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
@@ -52,17 +50,14 @@ class OutboundOut(BaseModel):
 async def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> Response:
     """Choose the caller ID for an outbound call and record the attempt."""
     answer = await decided(
+        callerid.decide_outbound,
         desk,
-        partial(
-            callerid.decide_outbound,
-            desk,
-            actor,
-            agent_id=body.agent_id,
-            to=body.to,
-            campaign_id=body.campaign_id,
-            caller_id=body.caller_id,
-            call_id=body.call_id,
-        ),
+        actor,
+        agent_id=body.agent_id,
+        to=body.to,
+        campaign_id=body.campaign_id,
+        caller_id=body.caller_id,
+        call_id=body.call_id,
     )
     out = OutboundOut(
         call_id=answer.call_id,

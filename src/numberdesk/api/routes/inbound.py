@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -82,16 +80,13 @@ class InboundOut(BaseModel):
 async def decide_inbound(body: InboundIn, desk: DeskDep, actor: ActorDep) -> JSONResponse:
     """Decide who gets an inbound call or text, and record it."""
     answer = await decided(
+        inbound.decide_inbound,
         desk,
-        partial(
-            inbound.decide_inbound,
-            desk,
-            actor,
-            to=body.to,
-            caller=body.from_,
-            channel=body.channel,
-            call_id=body.call_id,
-        ),
+        actor,
+        to=body.to,
+        caller=body.from_,
+        channel=body.channel,
+        call_id=body.call_id,
     )
     out = {"call_id": answer.call_id, **answer.decision.to_json()}
     if answer.inbox_item_id is not None:
