@@ -48,6 +48,12 @@ def key_of(org_id: str) -> str:
     return f"inbound:{org_id}"
 
 
+def held_index(desk: Desk, org_id: str) -> InboundIndex | None:
+    """The org's index this process holds, current or not (no query)."""
+    held = desk.snapshots.get(key_of(org_id))
+    return held if isinstance(held, InboundIndex) else None
+
+
 def current_index(
     desk: Desk, tx: Transaction, repo: InboundRepo, org_id: str, rebuild: bool = True
 ) -> InboundIndex:

@@ -4,6 +4,7 @@ limit's live calls (I10), and the one record per decision (I12)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
 from functools import cache
 
@@ -89,10 +90,12 @@ class InboundRepo:
         row = {"org_id": org_id, "number_id": number_id, "call_id": call_id}
         self.conn.execute(insert(s.inbound_active_calls), row | {"expires_at": expires_at})
 
-    def record(self, call: CallRecord) -> bool:
-        """Record the decision (I12); False, and nothing written, when the call id is taken."""
-        statement = _record(self.conn.dialect.name)
-        return self.conn.execute(statement, dump(call, s.inbound_calls)).first() is not None
+    def record(self, call: CallRecord, version: int) -> bool:
+        """Record the decision (I12) if the org's config version is still ``version`` (that of
+        the index it was made on); False, and nothing written, when the call id is taken or
+        the version moved."""
+        values = dump(call, s.inbound_calls) | {"version": version}
+        return self.conn.execute(_record(self.conn.dialect.name), values).first() is not None
 
     def add_timeline(self, entries: Sequence[TimelineEntry]) -> None:
         """Write the known caller's timeline entries in one statement (I4)."""
@@ -161,7 +164,12 @@ def _live_calls() -> Executable:
 
 @cache
 def _record(dialect: str) -> Executable:
-    statement = insert_or(dialect, s.inbound_calls).on_conflict_do_nothing(
-        index_elements=["org_id", "id"]
-    )
-    return statement.returning(s.inbound_calls.c.id)  # type: ignore[no-any-return]
+    """The call's row, inserted only while the org's config version is ``version``."""
+    c, orgs = s.inbound_calls.c, s.orgs.c
+    names = [f.name for f in fields(CallRecord) if f.name in c]
+    values = {name: bindparam(name, type_=c[name].type) for name in names}
+    current = select(orgs.config_version).where(orgs.org_id == values["org_id"])
+    row = select(*values.values()).where(current.scalar_subquery() == bindparam("version"))
+    statement = insert_or(dialect, s.inbound_calls).from_select(names, row)
+    statement = statement.on_conflict_do_nothing(index_elements=["org_id", "id"])
+    return statement.returning(c.id)  # type: ignore[no-any-return]

@@ -1,0 +1,112 @@
+"""What an inbound decision writes (rules I4, I7, I10, I12, S3): the call's record, its count
+against a company number's call limit, a known caller's timeline entries and an unknown
+caller's inbox item, all of it or nothing.
+
+The record is written only while the org's config version is the one of the index the
+decision was made on (checked by the record's own statement); when it moved, nothing is
+written and ``OutOfDate`` tells the caller to decide again on the rebuilt index.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from datetime import datetime, timedelta
+
+from numberdesk.domain.calls import CallRecord
+from numberdesk.domain.contacts import TimelineEntry
+from numberdesk.domain.errors import call_exists
+from numberdesk.domain.ids import new_id
+from numberdesk.domain.inbound import Action, Channel, Decision, DialledNumber, InboundCall
+from numberdesk.domain.inbox import InboxItem, ItemStatus
+from numberdesk.services.desk import Desk
+from numberdesk.services.inbox import open_item
+from numberdesk.store.inbound import InboundRepo
+from numberdesk.store.uow import Transaction
+
+NOBODY_CAN_ANSWER = frozenset({Action.BUSY, Action.DISCONNECT})
+
+
+class OutOfDate(Exception):
+    """The org's configuration changed since the index the decision was made on was built."""
+
+
+def record_decision(
+    desk: Desk,
+    tx: Transaction,
+    repo: InboundRepo,
+    org_id: str,
+    call_id: str,
+    number: DialledNumber | None,
+    call: InboundCall,
+    decision: Decision,
+    limited: DialledNumber | None,
+    now: datetime,
+    version: int,
+) -> str | None:
+    """Record the call (I12), count an admitted one against ``limited``'s call limit (I10),
+    write a known caller's timeline (I4) and open an unknown caller's inbox item (I7, S3): all
+    of it or nothing (a record alone is one statement, and needs no transaction of its own);
+    ``OutOfDate``, nothing written, when the org's config version is no longer ``version``."""
+    record = CallRecord(
+        org_id=org_id,
+        id=call_id,
+        to=call.to,
+        channel=call.channel.value,
+        at=now,
+        action=decision.action.value,
+        reason=decision.reason.value,
+        number_id=number.id if number else None,
+        caller=call.caller,
+        rule=decision.rule,
+        known_caller=decision.known_caller,
+        selected=list(decision.selected),
+    )
+    admits = limited is not None and decision.action not in NOBODY_CAN_ANSWER
+    item = _inbox_item(org_id, call_id, number, call, decision, now)
+    with tx.atomic() if admits or item or decision.timeline else nullcontext():
+        if not repo.record(record, version):
+            if repo.version(org_id) != version:
+                raise OutOfDate(org_id)
+            raise call_exists(call_id)
+        if limited is not None and admits:
+            expires = now + timedelta(minutes=desk.settings.max_call_minutes)
+            repo.admit(org_id, limited.id, call_id, expires)
+        if decision.timeline is not None:
+            what = "inbound_text" if call.channel is Channel.SMS else "inbound_call"
+            text = decision.timeline.text[:500]
+            repo.add_timeline(
+                [
+                    TimelineEntry(org_id, new_id("tle"), c, now, what, text, call_id)
+                    for c in decision.timeline.contact_ids
+                ]
+            )
+        return open_item(tx, item).id if item else None
+
+
+def _inbox_item(
+    org_id: str,
+    call_id: str,
+    number: DialledNumber | None,
+    call: InboundCall,
+    decision: Decision,
+    now: datetime,
+) -> InboxItem | None:
+    """The inbox item the call opens, if any (I7, S3): a withheld caller can be neither called
+    back nor texted back."""
+    if number is None or call.caller is None or not decision.opens_inbox_item:
+        return None
+    waits = call.channel is Channel.SMS or decision.action in NOBODY_CAN_ANSWER
+    settings = number.company
+    return InboxItem(
+        org_id=org_id,
+        id=new_id("itm"),
+        call_id=call_id,
+        number_id=number.id,
+        caller=call.caller,
+        channel=call.channel.value,
+        at=now,
+        status=ItemStatus.UNCLAIMED if waits else ItemStatus.RINGING,
+        selected=list(decision.selected),
+        source=settings.source if settings else None,
+        tag=settings.tag if settings else None,
+    )
