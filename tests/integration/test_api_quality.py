@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import NullPool, create_engine, text
 
 from numberdesk.bootstrap import SchemaOutOfDate, build_desk
+from numberdesk.services.desk import Desk
 from numberdesk.store.db import normalise_url
 from tests.conftest import Api, settings_for
 from tests.integration.inbound_helpers import buy
@@ -50,6 +52,16 @@ def test_health_and_metrics(api: Api) -> None:
     metrics = api.call("GET", "/metrics").text
     assert 'numberdesk_http_requests_total{method="GET",route="/v1/org",status="401"}' in metrics
     assert "numberdesk_http_request_seconds_bucket" in metrics
+
+
+def test_health_answers_while_another_request_is_writing(api: Api, desk: Desk) -> None:
+    """A load balancer's health check does not queue behind a write (on SQLite, the one
+    write lock): the database answers, and so does the check."""
+    with desk.store.transaction() as writing:
+        writing.orgs.get("org_none")  # the transaction is open (SQLite: the write lock taken)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            health = pool.submit(api.call, "GET", "/healthz").result(timeout=10)
+    assert health.json() == {"status": "ok"}
 
 
 def test_every_route_documents_the_role_it_needs(api: Api) -> None:

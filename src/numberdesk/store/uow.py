@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from numberdesk.domain.errors import Unavailable
@@ -205,10 +205,16 @@ class Store:
         return self.engine.dialect.name != "sqlite" or "locked" in str(exc.orig)
 
     def ping(self) -> bool:
-        """Whether the database answers."""
+        """Whether the database answers, asked outside any transaction (on SQLite a
+        transaction would first wait for the write lock of whatever is writing)."""
         try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("SELECT 1")
+                cursor.close()
+            finally:
+                raw.close()
         except Exception:
             return False
         return True
