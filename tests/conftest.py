@@ -123,6 +123,16 @@ def desk(database_url: str, clock: Clock) -> Iterator[Desk]:
     built.store.dispose()
 
 
+@pytest.fixture
+def other_process(desk: Desk, database_url: str) -> Iterator[Desk]:
+    """A second API process on the same database: its own indexes (none built yet), the same
+    wall clock."""
+    other = build_desk(settings_for(database_url))
+    other.clock = desk.clock
+    yield other
+    other.store.dispose()
+
+
 class Api:
     """A test client that remembers an API key per name."""
 

@@ -11,47 +11,44 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from numberdesk.bootstrap import build_desk
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid, inbound, inbound_index
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
-from numberdesk.store.schema import caller_id_pools, inbound_calls, outbound_calls
+from numberdesk.store.schema import caller_id_pools
 from tests.conftest import Api, settings_for
 from tests.integration.helpers import post
+from tests.integration.inbound_helpers import INBOUND, buy, count, set_route
+from tests.integration.inbound_helpers import inbound as ask_inbound
 
 OUTBOUND = "/v1/decisions/outbound"
-INBOUND = "/v1/decisions/inbound"
 
 
 def new_org_with_a_number(api: Api, name: str) -> tuple[dict[str, str], dict[str, Any]]:
     """An org and one New York number routed to its owner."""
     org = api.new_org(name, "US")
-    body = {"country": "US", "area_code": "212", "kind": "voice", "quantity": 1}
-    [number] = post(api, org["api_key"], "/v1/number-orders", body)["numbers"]
-    route = {"type": "agent", "agent_id": org["owner_user_id"]}
-    routed = api.call("PUT", f"/v1/numbers/{number['id']}/route", org["api_key"], json=route)
-    assert routed.status_code == 200, routed.text
+    number = buy(api, org["api_key"])
+    set_route(
+        api, org["api_key"], number["id"], {"type": "agent", "agent_id": org["owner_user_id"]}
+    )
     return org, number
 
 
 def decision(api: Api, path: str, org: dict[str, str], number: dict[str, Any]) -> Any:
     """Ask ``path``: an outbound call by the org's owner to a New York callee, or an inbound
     call to the org's number."""
-    body = (
-        {"agent_id": org["owner_user_id"], "to": "+12125550123"}
-        if path == OUTBOUND
-        else {"to": number["e164"], "from": "+13055550142"}
-    )
-    return api.call("POST", path, org["api_key"], json=body)
+    if path == INBOUND:
+        return ask_inbound(api, org["api_key"], number["e164"])
+    body = {"agent_id": org["owner_user_id"], "to": "+12125550123"}
+    return api.call("POST", OUTBOUND, org["api_key"], json=body)
 
 
-def recorded(desk: Desk, table: Any) -> int:
-    """How many calls ``table`` holds."""
-    with desk.store.transaction() as tx:
-        return int(tx.conn.execute(select(func.count()).select_from(table)).scalar_one())
+def calls_recorded(desk: Desk) -> tuple[int, int]:
+    """How many outbound and inbound calls are recorded."""
+    return count(desk, "outbound_calls"), count(desk, "inbound_calls")
 
 
 @pytest.mark.parametrize(
@@ -93,51 +90,43 @@ def test_one_org_rebuilding_its_index_does_not_hold_up_another_orgs_calls(
 
 
 def test_a_decision_that_may_not_build_the_index_refuses_before_recording_anything_o3_i1(
-    api: Api, desk: Desk, database_url: str
+    api: Api, desk: Desk, other_process: Desk
 ) -> None:
     """What the event loop asks (``rebuild=False``): a process without the org's index, or
     with one a configuration change left out of date, is refused with nothing recorded; once
     a decision built it, the same question is answered."""
     org, number = new_org_with_a_number(api, "Fresh")
     owner = Actor(org["org_id"], org["owner_user_id"], Role.OWNER)
-    fresh = build_desk(settings_for(database_url))  # a process that has built no index yet
-    fresh.clock = desk.clock
 
     def both(rebuild: bool) -> tuple[str, str]:
         out = callerid.decide_outbound(
-            fresh, owner, agent_id=owner.user_id, to="+12125550123", rebuild=rebuild
+            other_process, owner, agent_id=owner.user_id, to="+12125550123", rebuild=rebuild
         )
         into = inbound.decide_inbound(
-            fresh, owner, to=number["e164"], caller="+13055550142", rebuild=rebuild
+            other_process, owner, to=number["e164"], caller="+13055550142", rebuild=rebuild
         )
         return out.number.e164, into.decision.action
-
-    def calls_recorded() -> tuple[int, int]:
-        return recorded(desk, outbound_calls), recorded(desk, inbound_calls)
 
     def both_refused() -> None:
         with pytest.raises(IndexNotReady):
             callerid.decide_outbound(
-                fresh, owner, agent_id=owner.user_id, to="+12125550123", rebuild=False
+                other_process, owner, agent_id=owner.user_id, to="+12125550123", rebuild=False
             )
         with pytest.raises(IndexNotReady):
-            inbound.decide_inbound(fresh, owner, to=number["e164"], caller=None, rebuild=False)
+            inbound.decide_inbound(
+                other_process, owner, to=number["e164"], caller=None, rebuild=False
+            )
 
-    try:
-        both_refused()
-        assert calls_recorded() == (0, 0)
-        built = both(rebuild=True)
-        assert built[0] == number["e164"]
-        assert both(rebuild=False) == built
-        assert calls_recorded() == (2, 2)
-        renamed = api.call(
-            "PATCH", f"/v1/users/{owner.user_id}", org["api_key"], json={"name": "O"}
-        )
-        assert renamed.status_code == 200, renamed.text  # a configuration change
-        both_refused()
-        assert calls_recorded() == (2, 2)
-    finally:
-        fresh.store.dispose()
+    both_refused()
+    assert calls_recorded(desk) == (0, 0)
+    built = both(rebuild=True)
+    assert built[0] == number["e164"]
+    assert both(rebuild=False) == built
+    assert calls_recorded(desk) == (2, 2)
+    renamed = api.call("PATCH", f"/v1/users/{owner.user_id}", org["api_key"], json={"name": "O"})
+    assert renamed.status_code == 200, renamed.text  # a configuration change
+    both_refused()
+    assert calls_recorded(desk) == (2, 2)
 
 
 @pytest.mark.postgres
@@ -187,10 +176,10 @@ def test_a_decision_that_may_not_wait_leaves_renewing_a_pools_copy_to_a_worker_t
     call("+12125550101")  # both New York numbers used once; their pool is copied
     [added] = post(api, org["api_key"], "/v1/number-orders", order | {"quantity": 1})["numbers"]
     call("+13055550100", dry_run=True)  # builds the index: one Miami number, no pool, no copy
-    before = recorded(desk, outbound_calls)
+    before = count(desk, "outbound_calls")
     with pytest.raises(IndexNotReady):
         call("+12125550102", rebuild=False)
-    assert recorded(desk, outbound_calls) == before
+    assert count(desk, "outbound_calls") == before
     assert call("+12125550102") == added["e164"]  # the pool renewed: its least used number
 
 
@@ -215,13 +204,13 @@ def test_a_decision_that_may_not_wait_does_not_queue_behind_a_pool_being_copied_
         return answer.call_id
 
     call()  # the index is built and the pool copied
-    before = recorded(desk, outbound_calls)
+    before = count(desk, "outbound_calls")
     with desk.store.engine.begin() as holding:  # another decision's connection
         held = caller_id_pools.c.org_id == org["org_id"]
         locked = holding.execute(select(caller_id_pools.c.pool).where(held).with_for_update())
         assert locked.all(), "the pool's row"
         with pytest.raises(IndexNotReady):
             call(rebuild=False)
-    assert recorded(desk, outbound_calls) == before
+    assert count(desk, "outbound_calls") == before
     call(rebuild=False)  # the row is free again
-    assert recorded(desk, outbound_calls) == before + 1
+    assert count(desk, "outbound_calls") == before + 1

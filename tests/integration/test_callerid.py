@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -15,7 +14,6 @@ import pytest
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import OperationalError
 
-from numberdesk.bootstrap import build_desk
 from numberdesk.domain.callerid import Candidate, Pool
 from numberdesk.domain.callerid_picks import Use, least_used
 from numberdesk.domain.orgs import Actor, Role
@@ -23,7 +21,7 @@ from numberdesk.services import callerid
 from numberdesk.services.desk import Desk
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
 from numberdesk.store.schema import number_usage, outbound_calls
-from tests.conftest import Api, Clock, settings_for
+from tests.conftest import Api, Clock
 from tests.integration.helpers import builds_of_concurrent_calls, post
 
 OUTBOUND = "/v1/decisions/outbound"
@@ -41,15 +39,6 @@ def buy(
 def decide(api: Api, key: str, **body: Any) -> Any:
     """Ask for a caller ID."""
     return api.call("POST", OUTBOUND, key, json=body)
-
-
-@pytest.fixture
-def other_process(desk: Desk, database_url: str) -> Iterator[Desk]:
-    """A second API process on the same database: its own indexes, the same wall clock."""
-    other = build_desk(settings_for(database_url))
-    other.clock = desk.clock
-    yield other
-    other.store.dispose()
 
 
 @pytest.fixture

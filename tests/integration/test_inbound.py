@@ -14,13 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from numberdesk.bootstrap import build_desk
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import inbound as inbound_service
 from numberdesk.services import inbound_index
 from numberdesk.services.desk import Desk
 from numberdesk.store import schema
-from tests.conftest import Api, Clock, settings_for
+from tests.conftest import Api, Clock
 from tests.integration.helpers import add_number, builds_of_concurrent_calls, e164_of
 from tests.integration.inbound_helpers import (
     CALLER,
@@ -312,32 +311,27 @@ def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_i1(
 
 
 def test_a_route_changed_through_another_process_is_followed_by_the_next_call_i1(
-    api: Api, desk: Desk, database_url: str
+    api: Api, desk: Desk, other_process: Desk
 ) -> None:
     """Each API process decides on the index it holds and records the decision only while the
     org's config version is that index's: a call decided on an index that a change made
     through another process left out of date is not recorded, but decided again, once, on the
     new route."""
     team = company_team(api, size=2)
-    key, number, owner_id = team["key"], team["number"], team["owner_user_id"]
+    key, number = team["key"], team["number"]
     (first_agent, _), (second_agent, _) = team["agents"]
     set_route(api, key, number["id"], {"type": "agent", "agent_id": first_agent})
-    other = build_desk(settings_for(database_url))  # a second API process
-    other.clock = desk.clock
-    owner = Actor(team["org_id"], owner_id, Role.OWNER)
+    owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
 
     def rung(call_id: str) -> list[str | None]:
         answer = inbound_service.decide_inbound(
-            other, owner, to=number["e164"], caller=CALLER, call_id=call_id
+            other_process, owner, to=number["e164"], caller=CALLER, call_id=call_id
         )
         return [t.agent_id for t in answer.decision.targets]
 
-    try:
-        assert rung("call-before") == [first_agent]
-        set_route(api, key, number["id"], {"type": "agent", "agent_id": second_agent})
-        assert rung("call-after") == [second_agent]
-    finally:
-        other.store.dispose()
+    assert rung("call-before") == [first_agent]
+    set_route(api, key, number["id"], {"type": "agent", "agent_id": second_agent})
+    assert rung("call-after") == [second_agent]
     assert recorded(desk, "call-after")["action"] == "ring"  # recorded once (``one()``)
 
 
