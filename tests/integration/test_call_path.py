@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from numberdesk.services import callerid, inbound, inbound_index
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
 from numberdesk.store.schema import caller_id_pools
+from numberdesk.store.uow import Transaction
 from tests.conftest import Api, settings_for
 from tests.integration.helpers import post
 from tests.integration.inbound_helpers import INBOUND, buy, count, set_route
@@ -154,6 +157,24 @@ def test_call_path_commits_do_not_wait_for_the_disk_unless_configured(
         assert synchronous_commit(durable) == (server, server)
     finally:
         durable.store.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_call_path_plans_read_by_index_however_small_a_table_was_when_planned_o5(
+    desk: Desk,
+) -> None:
+    """A prepared statement keeps the plan the server made for it; one made while
+    ``pool_numbers`` was nearly empty would scan the whole table on every decision as it grows.
+    The call path's sessions plan with indexes; every other session keeps the server's
+    setting."""
+
+    def table_scans(unit: Callable[[], AbstractContextManager[Transaction]]) -> str:
+        with unit() as tx:
+            return str(tx.conn.exec_driver_sql("SHOW enable_seqscan").scalar_one())
+
+    assert table_scans(desk.store.call_path) == "off"
+    assert table_scans(desk.store.transaction) == "on"
 
 
 def test_a_decision_that_may_not_wait_leaves_renewing_a_pools_copy_to_a_worker_thread_o5(

@@ -61,13 +61,22 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=20)
 
 
+# The call path prepares its statements, and the server plans a prepared statement once for
+# all its runs when that looks as cheap as planning each run; a plan made while a table was
+# nearly empty (``pool_numbers`` before its pools are copied) scans the whole table, and a
+# decision over a pool took 1 ms more for every few thousand rows the table gained. Every
+# statement of a decision finds its rows by key, so the call path plans with indexes.
+INDEXED_PLANS = "-c enable_seqscan=off"
+
+
 def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | None:
     """PostgreSQL: the call path's own engine, whose connections commit each statement by
     itself and, unless ``synchronous_commit`` (then the server's own setting holds), answer a
     commit before its WAL reaches the disk or a synchronous standby: PostgreSQL's asynchronous
     commit. A crash of the database server (not of numberdesk), or a failover, can lose the
     decisions of its last ``3 x wal_writer_delay`` (0.6 s by default) and never leaves one
-    half written. None for SQLite, whose call path shares the one engine.
+    half written. Its sessions plan with indexes, not table scans (``INDEXED_PLANS``). None
+    for SQLite, whose call path shares the one engine.
 
     Its pool (at most 8 connections) serves the decisions a process answers on its event
     loop, one at a time, and the few it hands to worker threads (``api/call_path.py``).
@@ -75,10 +84,11 @@ def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | Non
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return None
-    connect: dict[str, Any] = {"connect_timeout": 5}  # seconds; the event loop waits for it
+    given = make_url(url).query.get("options", "")  # the URL's own, kept
+    options = f"{given} {INDEXED_PLANS}"
     if not synchronous_commit:
-        given = make_url(url).query.get("options", "")  # the URL's own, kept
-        connect["options"] = f"{given} -c synchronous_commit=off".strip()
+        options += " -c synchronous_commit=off"
+    connect = {"connect_timeout": 5, "options": options.strip()}  # s: the event loop waits
     return create_engine(
         url, pool_size=4, max_overflow=4, isolation_level="AUTOCOMMIT", connect_args=connect
     )
