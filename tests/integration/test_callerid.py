@@ -11,6 +11,7 @@ from itertools import count
 from typing import Any
 
 import pytest
+from psycopg import _queries as psycopg_queries
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import OperationalError
 
@@ -19,6 +20,7 @@ from numberdesk.domain.callerid_picks import Use, least_used
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid
 from numberdesk.services.desk import Desk
+from numberdesk.store import callerid_sql
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
 from numberdesk.store.schema import number_usage, outbound_calls
 from tests.conftest import Api, Clock
@@ -319,18 +321,23 @@ def test_the_databases_pick_is_the_number_used_least_today_then_least_recently_o
         uses = _random_uses(desk, org_id, numbers, rng, start)
         with desk.store.call_path() as tx:
             repo = CallerIdRepo(tx.conn)
+            version = repo.version(org_id)
+            assert version is not None
             for step in range(6):
-                when = When(org_id, start + timedelta(seconds=step), today, midnight, cap)
+                moment = start + timedelta(seconds=step)
+                when = When(org_id, moment, today, midnight, cap, version)
                 counts = step % 2 == 1  # a dry run's pick counts nothing
                 expected = least_used(pool, uses, cap, when.now)
                 attempt = next(calls) if counts else None
                 picked = repo.pick(f"round:{round_}", pool, when, attempt, "local_presence")
+                picked = picked.number_id
                 assert picked == (expected.id if expected else None), (round_, step, uses)
                 if picked and counts:
                     uses[picked] = Use(uses[picked].calls_today + 1, when.now)
                 outside = rng.choice(numbers).id  # a sticky or requested caller ID
                 under_cap = cap is None or uses[outside].calls_today < cap
-                assert repo.count_call(outside, when, next(calls), "agent") is under_cap
+                counted = repo.count_call(outside, when, next(calls), "agent").number_id
+                assert (counted == outside) is under_cap
                 if under_cap:
                     uses[outside] = Use(uses[outside].calls_today + 1, when.now)
 
@@ -427,10 +434,15 @@ def test_a_connection_lost_under_a_pick_or_a_count_is_unavailable_not_a_crash_o5
     bought = buy(api, created["api_key"], "212", 3)
     pool = Pool(tuple(Candidate(n["id"], n["e164"], "US", ("212",), "NY", False) for n in bought))
     now = desk.now()
-    when = When(org_id, now, now.date().isoformat(), datetime.combine(now, time(), UTC), None)
+    with desk.store.call_path() as tx:
+        version = CallerIdRepo(tx.conn).version(org_id)
+    assert version is not None
+    midnight = datetime.combine(now, time(), UTC)
+    when = When(org_id, now, now.date().isoformat(), midnight, None, version)
     attempts = (Attempt(f"call_{n}", agent, None, "+12125550100") for n in count())
     with desk.store.call_path() as tx:  # copies the pool
-        assert CallerIdRepo(tx.conn).pick("lost", pool, when, next(attempts), "local_presence")
+        taken = CallerIdRepo(tx.conn).pick("lost", pool, when, next(attempts), "local_presence")
+        assert taken.number_id
 
     def pick(repo: CallerIdRepo) -> object:
         return repo.pick("lost", pool, when, next(attempts), "local_presence")
@@ -505,3 +517,14 @@ def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_o3(
     assert cleared.status_code == 200, cleared.text
     builds, shown = builds_of_concurrent_calls(monkeypatch, callerid, try_a_call)
     assert (builds, set(shown)) == (1, {org["chi"]["e164"]})  # one rebuild for the change
+
+
+def test_call_path_statements_are_parsed_once_by_the_driver_o5() -> None:
+    """psycopg caches how it reads a statement's placeholders only for statements up to
+    ``MAX_CACHED_STATEMENT_LENGTH`` characters; a longer one is read again on every decision
+    (0.3 ms of the process's time). Every statement a decision sends stays under it."""
+    lock, pick, _ = callerid_sql.lock_and_count()
+    sticky, _ = callerid_sql.on_postgresql(callerid_sql.count_and_record(choose="sticky"))
+    count, _ = callerid_sql.on_postgresql(callerid_sql.count_and_record())
+    for statement in (lock, pick, sticky, count):
+        assert len(statement) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH

@@ -2,22 +2,27 @@
 
 Each process keeps, per org, an in-memory ``Snapshot`` (numbers by area code and region,
 campaigns, agent cards) and rebuilds it when the org's ``config_version`` moves; every
-audited configuration change moves it (``services/audit.record``), so several API processes
-stay correct. A decision then costs two statements on PostgreSQL (``Store.call_path``), each
-committing by itself: the version and the callee's last caller ID (one query); and one write
-that counts the call under its daily cap, copies the number's new use into its pools and
-records the attempt (O6, O7). When a pool of several numbers chooses, that write also picks
-its number used least today, then least recently (O5), after taking the pool's row in the
-same round trip (``CallerIdRepo.pick``), so concurrent decisions over one pool, from any
-process, pick one after the other. Nothing is queried per candidate, and nothing is
-batched: a crash of numberdesk loses no decision that was answered. The call path's commits
-do not wait for the disk (``store/db.make_call_path_engine``), so a crash of the PostgreSQL
-server can lose its last 0.6 s of them, unless ``NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT=on``.
+audited configuration change moves it (``services/audit.record``). A decision is made on the
+index the process holds, without asking for the version: its one write (``Store.call_path``,
+committing by itself) counts the call under its daily cap, copies the number's new use into
+its pools and records the attempt (O6, O7) only while the version is the index's, and says
+which version it saw; if the version moved, nothing was written and the decision is made
+again on the rebuilt index. So several API processes stay correct, and a decision costs one
+round trip on PostgreSQL. When a pool of several numbers chooses (O5), that write also
+chooses in the pool, after taking the pool's row in the same round trip
+(``CallerIdRepo.pick``): the number the callee was shown last time, if sticky and eligible,
+else the number used least today, then least recently; so concurrent decisions over one
+pool, from any process, choose one after the other. Nothing is queried per candidate, and
+nothing is batched: a crash of numberdesk loses no decision that was answered. The call
+path's commits do not wait for the disk (``store/db.make_call_path_engine``), so a crash of
+the PostgreSQL server can lose its last 0.6 s of them, unless
+``NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT=on``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import phonenumbers
 
@@ -31,16 +36,18 @@ from numberdesk.domain.callerid import (
     daily_cap,
     decide,
 )
-from numberdesk.domain.errors import Conflict, not_found
+from numberdesk.domain.errors import Conflict, Problem, Unavailable, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import e164_of, parse_phone
 from numberdesk.domain.regions import region_of
 from numberdesk.services.callerid_index import Indexed, build_index, org_day
 from numberdesk.services.desk import Desk
-from numberdesk.services.snapshots import IndexNotReady
-from numberdesk.store.callerid import Attempt, CallerIdRepo, PoolNotCopied, When
+from numberdesk.services.snapshots import IndexNotReady, OutOfDate
+from numberdesk.store.callerid import Attempt, CallerIdRepo, PoolNotCopied, Taken, When
 from numberdesk.store.uow import Transaction
+
+ATTEMPTS = 3  # a decision is made again when the configuration changed while it was made
 
 
 @dataclass(frozen=True)
@@ -75,36 +82,62 @@ def decide_outbound(
     recorded, when the org's index must be built or a pool's copy renewed first."""
     if agent_id != actor.user_id:
         require_manager(actor, "decide caller IDs for other agents")
-    now = desk.now()
+    asked = _Asked(agent_id, to, campaign_id, caller_id, call_id or new_id("call"), dry_run)
     with desk.store.call_path() as tx:
         repo = CallerIdRepo(tx.conn)
-        indexed, callee, last_shown = _index_and_callee(desk, tx, repo, actor.org_id, to, rebuild)
-        snapshot = indexed.snapshot
-        call = _call(snapshot, agent_id, callee, campaign_id, caller_id)
-        when = When(actor.org_id, now, *org_day(now, indexed.timezone), daily_cap(snapshot, call))
-        call_id = call_id or new_id("call")
-        attempt = None if dry_run else Attempt(call_id, agent_id, campaign_id, callee.e164)
-        number, step, trace = _take(repo, snapshot, call, when, attempt, last_shown, rebuild)
-    return OutboundAnswer(call_id, number, step, trace)
+        indexed = desk.snapshots.get(actor.org_id)
+        for _ in range(ATTEMPTS):
+            if not isinstance(indexed, Indexed):
+                if not rebuild:
+                    raise IndexNotReady(actor.org_id)
+                indexed = _rebuilt(desk, tx, actor.org_id)
+            try:
+                return _decided(repo, indexed, actor.org_id, asked, desk.now(), rebuild)
+            except OutOfDate:
+                indexed = None
+    raise Unavailable(
+        "configuration_changing",
+        "The organisation's configuration changed while this call was decided, "
+        f"{ATTEMPTS} times; nothing was recorded. Ask again.",
+    )
 
 
-def _index_and_callee(
-    desk: Desk, tx: Transaction, repo: CallerIdRepo, org_id: str, to: str, rebuild: bool
-) -> tuple[Indexed, Callee, str | None]:
-    """The org's index (rebuilt if its version moved, unless not ``rebuild``), the callee, and
-    the number the callee was last shown; one query when the index is current."""
-    cached = desk.snapshots.get(org_id)
-    if isinstance(cached, Indexed):
-        callee = _callee(to, cached.country)
-        version, last_shown = repo.version_and_last_shown(org_id, callee.e164)
-        if cached.version == version:
-            return cached, callee, last_shown
-    if not rebuild:
-        raise IndexNotReady(org_id)
-    indexed = _rebuilt(desk, tx, org_id)
-    callee = _callee(to, indexed.country)  # read with the org's country of now
-    _, last_shown = repo.version_and_last_shown(org_id, callee.e164)
-    return indexed, callee, last_shown
+@dataclass(frozen=True)
+class _Asked:
+    """One outbound call as the PBX (or "try a call") asked about it."""
+
+    agent_id: str
+    to: str
+    campaign_id: str | None
+    caller_id: str | None
+    call_id: str
+    dry_run: bool
+
+
+def _decided(
+    repo: CallerIdRepo, indexed: Indexed, org_id: str, asked: _Asked, now: datetime, rebuild: bool
+) -> OutboundAnswer:
+    """The decision on ``indexed``, counted and recorded unless a dry run; ``OutOfDate``,
+    nothing written, when the org's config version is no longer the index's. A dry run,
+    which writes nothing, and a refusal ask for the version: the index may not know what was
+    just added."""
+    snapshot = indexed.snapshot
+    if asked.dry_run and repo.version(org_id) != indexed.version:
+        raise OutOfDate(org_id)
+    try:
+        callee = _callee(asked.to, indexed.country)
+        call = _call(snapshot, asked.agent_id, callee, asked.campaign_id, asked.caller_id)
+        day, day_start = org_day(now, indexed.timezone)
+        when = When(org_id, now, day, day_start, daily_cap(snapshot, call), indexed.version)
+        attempt = None
+        if not asked.dry_run:
+            attempt = Attempt(asked.call_id, asked.agent_id, asked.campaign_id, callee.e164)
+        number, step, trace = _take(repo, snapshot, call, when, attempt, rebuild)
+    except Problem:
+        if repo.version(org_id) != indexed.version:
+            raise OutOfDate(org_id) from None
+        raise
+    return OutboundAnswer(asked.call_id, number, step, trace)
 
 
 def _rebuilt(desk: Desk, tx: Transaction, org_id: str) -> Indexed:
@@ -151,33 +184,50 @@ def _take(
     call: Call,
     when: When,
     attempt: Attempt | None,
-    last_shown: str | None,
     rebuild: bool,
 ) -> tuple[Candidate, str, tuple[TraceEntry, ...]]:
-    """Decide; when a pool must pick, the database picks its number used least today, then
-    least recently, counting the call on it; a number chosen otherwise is counted after.
+    """Decide; when a pool must choose, the database chooses (the callee's last caller ID if
+    the call is sticky and it is eligible, else the number used least today, then least
+    recently) and counts the call on it; a number chosen otherwise is counted after.
     ``attempt`` None: a dry run counts nothing. A number that reached its daily cap meanwhile
-    is left out and the decision runs again, moving on along the policy (O5, O6). Not
+    is left out and the decision runs again, moving on along the policy (O5, O6).
+    ``OutOfDate`` when the database wrote nothing because the config version moved. Not
     ``rebuild``: ``IndexNotReady`` when the pool's copy of its numbers must be renewed."""
-    usage = Usage({}, {}, last_shown)
+    usage = Usage()
+    sticky_to = call.callee.e164 if (call.campaign.sticky if call.campaign else True) else None
     while True:
         decision = decide(snapshot, usage, call, when.now)
         step = str(decision.step)
         if decision.asks is not None:
             tier = decision.asks
             try:
-                usage.picks[tier.key] = repo.pick(
-                    tier.key, tier.pool, when, attempt, step, copy=rebuild
+                taken = repo.pick(
+                    tier.key, tier.pool, when, attempt, step, sticky_to=sticky_to, copy=rebuild
                 )
             except PoolNotCopied as stale:
                 raise IndexNotReady(when.org_id) from stale
+            _still_current(taken, when)
+            usage.picks[tier.key] = taken.number_id
+            if taken.sticky:
+                usage = replace(usage, last_shown_to_callee=taken.number_id)
             continue
         number = decision.number
         if number is None:
             raise _nothing_eligible(decision.trace)
-        if attempt is None or decision.picked or repo.count_call(number.id, when, attempt, step):
+        if attempt is None or decision.picked:
+            return number, step, decision.trace
+        taken = repo.count_call(number.id, when, attempt, step)
+        _still_current(taken, when)
+        if taken.number_id is not None:
             return number, step, decision.trace
         usage.calls_today[number.id] = when.cap or 0  # only a cap refuses a count
+
+
+def _still_current(taken: Taken, when: When) -> None:
+    """``OutOfDate`` when the database saw another config version than the decision's, and
+    so wrote nothing."""
+    if taken.version != when.version:
+        raise OutOfDate(when.org_id)
 
 
 def agent_id_of(desk: Desk, actor: Actor, agent: str) -> str:

@@ -42,7 +42,8 @@ from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.routes import RouteType, Scope
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import InboundIndex, current_index, held_index
-from numberdesk.services.inbound_records import OutOfDate, record_decision
+from numberdesk.services.inbound_records import record_decision
+from numberdesk.services.snapshots import OutOfDate
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.uow import Transaction
 

@@ -20,14 +20,11 @@ from numberdesk.domain.inbound import Action, Channel, Decision, DialledNumber, 
 from numberdesk.domain.inbox import InboxItem, ItemStatus
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbox import open_item
+from numberdesk.services.snapshots import OutOfDate
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.uow import Transaction
 
 NOBODY_CAN_ANSWER = frozenset({Action.BUSY, Action.DISCONNECT})
-
-
-class OutOfDate(Exception):
-    """The org's configuration changed since the index the decision was made on was built."""
 
 
 def record_decision(

@@ -21,6 +21,11 @@ class IndexNotReady(Exception):
     recorded for the call)."""
 
 
+class OutOfDate(Exception):
+    """The org's configuration changed since the index a decision was made on was built:
+    nothing was written, and the decision is made again on the rebuilt index."""
+
+
 class Snapshots:
     """Indexes by key (e.g. an org id), each rebuilt by one thread at a time."""
 

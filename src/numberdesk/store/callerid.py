@@ -1,14 +1,15 @@
-"""The outbound call path in the database: the config version, sticky history, the pools'
-picks, and the one write per decision (the call counted under the daily cap, copied into the
-pools that hold the number, and the attempt it records). The statements are in
-``store/callerid_sql``, built once.
+"""The outbound call path in the database: the one write per decision, which counts the call
+under the daily cap on the number chosen (bound, or in a pool the callee's last caller ID or
+the pool's pick), copies its use into the pools that hold the number and records the attempt,
+only while the org's config version is the one the decision was made on. The statements are
+in ``store/callerid_sql``, built once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,13 +45,27 @@ SHORT_LOCK_WAIT = "100ms"  # a pick's own turn on the pool's row takes microseco
 @dataclass(frozen=True)
 class When:
     """Where and when a decision counts: the org, the moment, the org's day (which daily caps
-    count) and the moment it began, and the cap (None: no cap)."""
+    count) and the moment it began, the cap (None: no cap), and the config version of the
+    index the decision was made on (nothing is written under another)."""
 
     org_id: str
     now: datetime
     day: str
     day_start: datetime
     cap: int | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What the database made of a decision's choice: the org's config version it saw (if it
+    is not the decision's, nothing was written), the number counted (in a dry run, chosen;
+    None: nothing eligible, or at its cap), and whether it is the number the callee was shown
+    last time (O5)."""
+
+    version: int | None
+    number_id: str | None
+    sticky: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,15 +85,10 @@ class CallerIdRepo:
         self.conn = conn
         self.dialect = conn.dialect.name
 
-    def version_and_last_shown(self, org_id: str, callee: str) -> tuple[int | None, str | None]:
-        """The org's config version and the number this callee was last shown, in one query."""
-        values = {"org": org_id, "callee": callee}
-        if self.dialect == "postgresql":
-            row = self._on_driver(sql.version_and_last_shown(), values)
-        else:
-            row = self.conn.execute(sql.version_and_last_shown(), values).one()
-        assert row is not None  # one row: two scalar subqueries
-        return row[0], row[1]
+    def version(self, org_id: str) -> int | None:
+        """The org's config version now."""
+        version: int | None = self.conn.execute(sql.version(), {"org": org_id}).scalar()
+        return version
 
     def ensure_usage_rows(self, org_id: str, number_ids: Sequence[str], day: str) -> None:
         """Give every number a usage row (done when the index is rebuilt, not per call); safe
@@ -100,68 +110,85 @@ class CallerIdRepo:
         attempt: Attempt | None,
         step: str,
         *,
+        sticky_to: str | None = None,
         copy: bool = True,
-    ) -> str | None:
-        """The pool's eligible number used least today, then least recently (O5), and, unless
-        ``attempt`` is None (a dry run), the call counted on it and the attempt recorded; None
-        when every number is resting or at the cap; 409 ``call_exists`` when the call id
-        was already recorded.
+    ) -> Taken:
+        """The pool's choice (O5): with ``sticky_to`` (the callee of a sticky call), the number
+        they were shown last time if it is in the pool and eligible; else the pool's eligible
+        number used least today, then least recently. Unless ``attempt`` is None (a dry run),
+        the call is counted on it and the attempt recorded; 409 ``call_exists`` when the call
+        id was already recorded.
 
-        Decisions over the same pool queue on its row, in every process, and each picks only
-        after the one before it committed, so the pool stays even (O5). The pool's numbers
-        are copied again first when its fingerprint changed since the last copy (seconds for
-        a pool of thousands); not ``copy``: ``PoolNotCopied`` instead, also when the pool's
-        row stays taken (being copied) past ``SHORT_LOCK_WAIT``. On PostgreSQL a counted pick
-        is one round trip when the copy is current.
+        Picks over the same pool queue on its row, in every process, and each picks only
+        after the one before it committed, so the pool stays even (O5); the callee's own
+        number needs no turn. The pool's numbers are copied again first when its fingerprint
+        changed since the last copy (seconds for a pool of thousands); not ``copy``:
+        ``PoolNotCopied`` instead, also when the pool's row stays taken (being copied) past
+        ``SHORT_LOCK_WAIT``. On PostgreSQL a counted choice is one round trip when the copy is
+        current and the callee's number is chosen or there is none, else two.
         """
-        with _one_attempt_per_call_id(attempt):
-            return self._pick(key, pool, when, attempt, step, copy)
-
-    def _pick(
-        self, key: str, pool: Pool, when: When, attempt: Attempt | None, step: str, copy: bool
-    ) -> str | None:
-        """The pick of ``pick``."""
         values = _values(when, attempt, step) | {
             "pool_key": key,
-            "taken": int(attempt is not None),
             "fingerprint": pool.fingerprint,
+            "sticky": sticky_to is not None,
         }
-        if self.dialect == "postgresql" and attempt is not None and is_autocommit(self.conn):
-            try:
-                members, number_id = self._lock_and_count(values, wait=copy)
-            except LockNotAvailable as busy:
-                raise PoolNotCopied(key) from busy
-            if members == pool.fingerprint:
-                return number_id
-            if not copy:  # the pipeline counted nothing: its pick found no current copy
-                raise PoolNotCopied(key)
+        values.setdefault("callee", sticky_to or "")
+        fast = self.dialect == "postgresql" and attempt is not None and is_autocommit(self.conn)
+        with _one_attempt_per_call_id(attempt):
+            if fast and sticky_to is not None:
+                taken = _taken(self._on_driver(sql.count_and_record(choose="sticky"), values))
+                if taken.number_id is not None or taken.version != when.version:
+                    return replace(taken, sticky=True)
+            if fast:
+                try:
+                    members, taken = self._lock_and_count(values, wait=copy)
+                except LockNotAvailable as busy:
+                    raise PoolNotCopied(key) from busy
+                # No row to lock: another process is making it and copying the pool, and the
+                # pick may have seen that committed meanwhile; then it counted, and that stands.
+                if members == pool.fingerprint or taken.number_id is not None:
+                    return taken
+                if not copy:  # the pipeline counted nothing: it found no current copy
+                    raise PoolNotCopied(key)
+            return self._choose_holding_the_pool(key, pool, when, attempt is not None, values, copy)
+
+    def _choose_holding_the_pool(
+        self, key: str, pool: Pool, when: When, counts: bool, values: dict[str, Any], copy: bool
+    ) -> Taken:
+        """``pick`` in one transaction that holds the pool's row (making it on the pool's first
+        choice), copies the pool first if need be, then chooses and counts."""
         with atomic(self.conn):
             members = self.conn.execute(sql.lock_pool(self.dialect), values).scalar_one()
             if members != pool.fingerprint:
                 if not copy:
                     raise PoolNotCopied(key)
                 self._copy_pool(when.org_id, key, pool)
-            if attempt is None:
-                return self.conn.execute(sql.pick(), values).scalar()
-            if self.dialect == "postgresql":
-                return self.conn.execute(sql.count_and_record(picked=True), values).scalar()
-            number_id = self.conn.execute(sql.pick(), values).scalar()
-            return number_id if number_id and self._count(values | {"number": number_id}) else None
+            version = self.conn.execute(sql.version(), values).scalar()
+            if version != when.version:
+                return Taken(version, None)
+            held, head = self.conn.execute(sql.sticky_and_pick(), values).one()
+            number_id = held or head
+            if counts and number_id and not self._count(values | {"number": number_id}):
+                return Taken(version, None)
+            return Taken(version, number_id, number_id is not None and number_id == held)
 
-    def count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> bool:
+    def count_call(self, number_id: str, when: When, attempt: Attempt, step: str) -> Taken:
         """Count the call on the chosen number, if it is under its daily cap, and record the
-        attempt (O6, O7); False (nothing written) when the cap was reached meanwhile; 409
-        ``call_exists`` when the call id was already recorded. One statement on PostgreSQL
-        (the count feeds the insert), three in one transaction on SQLite."""
+        attempt (O6, O7); nothing written when the cap was reached meanwhile or the config
+        version moved; 409 ``call_exists`` when the call id was already recorded. One
+        statement on PostgreSQL (the count feeds the insert)."""
         values = _values(when, attempt, step) | {"number": number_id}
         with _one_attempt_per_call_id(attempt):
             if self.dialect == "postgresql":
-                counted = self._on_driver(sql.count_and_record(picked=False), values) is not None
+                taken = _taken(self._on_driver(sql.count_and_record(), values))
             else:
-                counted = self._count(values)
-        if not counted and self._first_usage_row(when.org_id, number_id, when.day):
+                version = self.conn.execute(sql.version(), values).scalar()
+                counted = version == when.version and self._count(values)
+                taken = Taken(version, number_id if counted else None)
+        refused = taken.number_id is None and taken.version == when.version
+        if refused and self._first_usage_row(when.org_id, number_id, when.day):
             return self.count_call(number_id, when, attempt, step)
-        return counted
+        return taken
 
     def _first_usage_row(self, org_id: str, number_id: str, day: str) -> bool:
         """Make a number's usage row if it has none: the index that holds the number was
@@ -193,14 +220,12 @@ class CallerIdRepo:
             self.conn.invalidate()
             raise OperationalError(text, values, exc, connection_invalidated=True) from exc
 
-    def _lock_and_count(
-        self, values: dict[str, Any], *, wait: bool
-    ) -> tuple[str | None, str | None]:
-        """PostgreSQL: take the pool's row, then pick, count and record, in one transaction
+    def _lock_and_count(self, values: dict[str, Any], *, wait: bool) -> tuple[str | None, Taken]:
+        """PostgreSQL: take the pool's row, then choose, count and record, in one transaction
         sent as one pipeline (``callerid_sql.lock_and_count``): one round trip. Returns the
-        pool's fingerprint as copied, and the pick (None when the copy is not current or
-        nothing is eligible). Not ``wait``: ``LockNotAvailable`` when the row stays taken
-        past ``SHORT_LOCK_WAIT``."""
+        pool's fingerprint as copied, and what was taken (nothing when the copy is not
+        current, nothing is eligible or the config version moved). Not ``wait``:
+        ``LockNotAvailable`` when the row stays taken past ``SHORT_LOCK_WAIT``."""
         lock, count, constants = sql.lock_and_count()
         params = constants | values
         connection: Any = self.conn.connection.driver_connection
@@ -217,15 +242,21 @@ class CallerIdRepo:
                 locked.execute(lock, params)
                 pick.execute(count, params)
                 connection.execute("COMMIT")
-                members, number = locked.fetchone(), pick.fetchone()
+                members, taken = locked.fetchone(), pick.fetchone()
         except psycopg.Error:
             if connection.info.transaction_status != TransactionStatus.IDLE:
                 connection.execute("ROLLBACK")  # what failed left its transaction open
             raise
-        return (members[0] if members else None), (number[0] if number else None)
+        return (members[0] if members else None), _taken(taken)
 
     def _count(self, values: dict[str, Any]) -> bool:
-        """SQLite: count the call, copy the number's use into its pools, record the attempt."""
+        """Count the call on the bound number, copy its use into its pools, record the attempt:
+        one statement on PostgreSQL, three on SQLite."""
+        if self.dialect == "postgresql":
+            return (
+                _taken(self.conn.execute(sql.count_and_record(), values).one()).number_id
+                is not None
+            )
         counted = self.conn.execute(sql.counted(bindparam("number")), values).first()
         if counted is None:
             return False
@@ -287,9 +318,16 @@ def _one_attempt_per_call_id(attempt: Attempt | None) -> Iterator[None]:
         raise call_exists(attempt.call_id) from exc
 
 
+def _taken(row: Any) -> Taken:
+    """What a counting statement's one row says: the version it saw, and the number counted."""
+    version, number_id = row
+    return Taken(version, number_id)
+
+
 def _values(when: When, attempt: Attempt | None, step: str) -> dict[str, Any]:
     values = {
         "org": when.org_id,
+        "version": when.version,
         "today": when.day,
         "day_start": when.day_start,
         "now": when.now,

@@ -31,6 +31,10 @@ from numberdesk.domain.numbers import FINAL_STATUSES
 from numberdesk.store import schema as s
 from numberdesk.store.db import insert_or
 
+# ``pool_numbers`` under a short name: the statement of a pool's choice stays short enough for
+# psycopg to cache its parsing (``test_call_path_statements_are_parsed_once_by_the_driver``).
+_POOL = s.pool_numbers.alias("pn")
+
 
 def _calls_today() -> ColumnElement[int]:
     """A number's calls on the day bound as ``today`` (its row counts the day it was last used)."""
@@ -38,18 +42,28 @@ def _calls_today() -> ColumnElement[int]:
     return case((u.day == bindparam("today"), u.calls), else_=0)
 
 
+def _version() -> Any:
+    """The org's config version, as the statement that reads it sees it."""
+    return (
+        select(s.orgs.c.config_version).where(s.orgs.c.org_id == bindparam("org")).scalar_subquery()
+    )
+
+
 @cache
-def version_and_last_shown() -> Executable:
-    calls = s.outbound_calls.c
-    last = (
+def version() -> Executable:
+    return select(_version())
+
+
+def _last_shown() -> Any:
+    """The number the callee bound as ``callee`` was shown last time (O5)."""
+    calls = s.outbound_calls.alias("oc").c
+    return (
         select(calls.number_id)
         .where(calls.org_id == bindparam("org"), calls.callee == bindparam("callee"))
         .order_by(calls.at.desc())
         .limit(1)
         .scalar_subquery()
     )
-    version = select(s.orgs.c.config_version).where(s.orgs.c.org_id == bindparam("org"))
-    return select(version.scalar_subquery(), last)
 
 
 @cache
@@ -76,14 +90,24 @@ def usage_rows_of_live_numbers(dialect: str) -> Executable:
 
 @cache
 def lock_pool(dialect: str) -> Executable:
-    """Take the pool's row (made on its first pick) and read its fingerprint."""
+    """Take the pool's row, made here on the pool's first choice, and read its fingerprint."""
     p = s.caller_id_pools
-    statement = insert_or(dialect, p).values(
-        org_id=bindparam("org"), pool=bindparam("pool_key"), picks=bindparam("taken")
-    )
+    statement = insert_or(dialect, p).values(org_id=bindparam("org"), pool=bindparam("pool_key"))
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=["org_id", "pool"], set_={"picks": p.c.picks + bindparam("taken")}
+        index_elements=["org_id", "pool"], set_={"members": p.c.members}
     ).returning(p.c.members)
+
+
+@cache
+def hold_pool() -> Executable:
+    """PostgreSQL: take the pool's row, if it has one, and read its fingerprint; locked, not
+    updated, so a busy pool's row does not leave a dead version behind per decision."""
+    p = s.caller_id_pools.c
+    return (
+        select(p.members)
+        .where(p.org_id == bindparam("org"), p.pool == bindparam("pool_key"))
+        .with_for_update()
+    )
 
 
 @cache
@@ -106,25 +130,9 @@ def usage_of() -> Executable:
 def pick() -> Any:
     """The pool's eligible number with the fewest calls today, then the least recently used:
     the first last used before today began (``day_start``) in order of last use, else the
-    first of today's in order of calls. Each half is the head of an index. Nothing
-    when the pool's copy is not of the numbers bound as ``fingerprint``."""
-    p, copied = s.pool_numbers.c, s.caller_id_pools.c
-    current = (
-        select(literal(1))
-        .where(
-            copied.org_id == bindparam("org"),
-            copied.pool == bindparam("pool_key"),
-            copied.members == bindparam("fingerprint"),
-        )
-        .exists()
-    )
-    eligible = and_(
-        current,
-        p.org_id == bindparam("org"),
-        p.pool == bindparam("pool_key"),
-        or_(p.rested_until.is_(None), p.rested_until <= bindparam("now")),
-        or_(p.mandate_ends.is_(None), p.mandate_ends > bindparam("now")),
-    )
+    first of today's in order of calls. Each half is the head of an index."""
+    p = _POOL.c
+    eligible = _usable_now(p)
     not_today = (
         select(p.number_id, literal(0).label("calls"), p.last_used_at)
         .where(eligible, p.last_used_at < bindparam("day_start"))
@@ -145,6 +153,50 @@ def pick() -> Any:
         .order_by(heads.c.calls, heads.c.last_used_at, heads.c.number_id)
         .limit(1)
     )
+
+
+def _usable_now(p: Any) -> ColumnElement[bool]:
+    """A row of the pool bound as ``pool_key`` (of ``p``, ``pool_numbers``' columns) whose
+    number is not resting and whose mandate has not run out (the rest of O4 is why the number
+    is in the pool's copy at all)."""
+    return and_(
+        p.org_id == bindparam("org"),
+        p.pool == bindparam("pool_key"),
+        or_(p.rested_until.is_(None), p.rested_until <= bindparam("now")),
+        or_(p.mandate_ends.is_(None), p.mandate_ends > bindparam("now")),
+    )
+
+
+def _copy_is_current() -> ColumnElement[bool]:
+    """The pool's copy is of the numbers bound as ``fingerprint``."""
+    copied = s.caller_id_pools.alias("cp").c
+    return (
+        select(literal(1))
+        .where(
+            copied.org_id == bindparam("org"),
+            copied.pool == bindparam("pool_key"),
+            copied.members == bindparam("fingerprint"),
+        )
+        .exists()
+    )
+
+
+def sticky() -> Any:
+    """The callee's last caller ID if it is in the pool, may be shown now and is under its
+    daily cap, when the call is sticky (bound ``sticky``; O5)."""
+    p = _POOL.c
+    return select(p.number_id).where(
+        bindparam("sticky"),
+        _usable_now(p),
+        p.number_id == _last_shown(),
+        or_(p.day != bindparam("today"), p.calls < bindparam("cap")),
+    )
+
+
+@cache
+def sticky_and_pick() -> Executable:
+    """The pool's sticky number and its pick, counted nowhere (read under the pool's lock)."""
+    return select(sticky().scalar_subquery(), pick().scalar_subquery())
 
 
 def counted(number: ColumnElement[str]) -> Any:
@@ -206,16 +258,22 @@ def record() -> Executable:
 
 
 @cache
-def count_and_record(*, picked: bool) -> Executable:
-    """PostgreSQL, one statement: count the call on the number (bound, or the pool's pick),
-    copy its new use into every pool that holds it, and record the attempt."""
+def count_and_record(*, choose: str | None = None) -> Executable:
+    """PostgreSQL, one statement: count the call on a number, copy its new use into every pool
+    that holds it, and record the attempt; nothing while the org's config version is not the
+    bound ``version``. The number: the bound one; or, in the pool whose copy is current,
+    ``choose`` "sticky", the callee's last caller ID if eligible (O5), "pick", the pool's
+    pick. Its one row: the version it saw, and the number counted (None: nothing)."""
+    number: ColumnElement[Any] = bindparam("number")
     ctes = []
-    number: ColumnElement[str] = bindparam("number")
-    if picked:
-        head = pick().cte("pick")
-        ctes.append(head)
-        number = select(head.c.number_id).scalar_subquery()
-    use = counted(number).cte("counted")
+    if choose is not None:
+        chosen = (sticky() if choose == "sticky" else pick()).cte(choose)
+        ctes.append(chosen)
+        number = select(chosen.c.number_id).scalar_subquery()
+    use = counted(number).where(_version() == bindparam("version"))
+    if choose is not None:  # a copy found out of date (by a lock or not) counts nothing
+        use = use.where(_copy_is_current())
+    use = use.cte("counted")
     # Scalar subqueries, so the number's rows are found by index (a join may scan the org).
     counted_id = select(use.c.number_id).scalar_subquery()
     p = s.pool_numbers
@@ -229,18 +287,24 @@ def count_and_record(*, picked: bool) -> Executable:
         )
         .cte("spread")
     )
-    record = insert(s.outbound_calls).from_select(_COLUMNS, _attempt_row(counted_id))
-    return record.add_cte(*ctes, use, spread).returning(s.outbound_calls.c.number_id)
+    record = (
+        insert(s.outbound_calls)
+        .from_select(_COLUMNS, _attempt_row(counted_id))
+        .returning(s.outbound_calls.c.number_id)
+        .cte("recorded")
+    )
+    recorded = select(record.c.number_id).scalar_subquery()
+    return select(_version(), recorded).add_cte(*ctes, use, spread, record)
 
 
 @cache
 def lock_and_count() -> tuple[str, str, dict[str, Any]]:
-    """PostgreSQL: the pool's lock and the pick counted and recorded, as SQL texts sent in one
-    pipeline between BEGIN and COMMIT (so the pick has a fresh snapshot and sees what the
-    pool's previous holder committed, and the lock is held only for the server's work), each
+    """PostgreSQL: the pool's lock and the pool's pick counted and recorded, as SQL texts sent
+    in one pipeline between BEGIN and COMMIT (so the pick has a fresh snapshot and sees what
+    the pool's previous holder committed, and the lock is held only for the server's work), each
     prepared by psycopg once it repeats; and the values of their anonymous parameters."""
-    lock, lock_constants = on_postgresql(lock_pool("postgresql"))
-    count, count_constants = on_postgresql(count_and_record(picked=True))
+    lock, lock_constants = on_postgresql(hold_pool())
+    count, count_constants = on_postgresql(count_and_record(choose="pick"))
     assert not set(lock_constants) & set(count_constants)
     return lock, count, lock_constants | count_constants
 
@@ -257,5 +321,5 @@ def on_postgresql(statement: Executable) -> tuple[str, dict[str, Any]]:
 
 
 # The parameters every call binds (the rest are constants of the statements).
-NAMED = {"org", "pool_key", "taken", "fingerprint", "today", "day_start", "now", "cap", "call"}
-NAMED |= {"agent", "campaign", "callee", "step", "number"}
+NAMED = {"org", "pool_key", "fingerprint", "today", "day_start", "now", "cap", "call"}
+NAMED |= {"agent", "campaign", "callee", "step", "number", "version", "sticky"}

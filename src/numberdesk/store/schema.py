@@ -636,15 +636,15 @@ inbound_active_calls = Table(
 
 # --- Choosing among several (rule O5) ---
 
-# One row per caller-ID pool that has chosen: decisions over the pool queue on its row, and
-# ``members`` fingerprints the numbers ``pool_numbers`` holds for it (synced when it differs).
+# One row per caller-ID pool that has chosen: decisions over the pool queue on its row (each
+# locks it, none updates it), and ``members`` fingerprints the numbers ``pool_numbers`` holds
+# for it (synced when it differs).
 caller_id_pools = Table(
     "caller_id_pools",
     metadata,
     org_id(),
     Column("pool", String(200), nullable=False),  # e.g. "local:US:212", "campaign:cmp_..:US"
     Column("members", String(32)),
-    Column("picks", Integer, nullable=False),
     PrimaryKeyConstraint("org_id", "pool"),
 )
 
