@@ -76,6 +76,24 @@ def test_borrower_sees_local_number_then_agent_caller_id_then_org_number_inselle
     ]
 
 
+def test_nearby_finds_a_number_in_the_callees_state_when_the_policy_asks_o3(
+    api: Api, org: dict[str, Any]
+) -> None:
+    """Brooklyn (718) has no number of ours, but New York State has one (212): a policy with
+    ``nearby`` shows it, and says where; the default policy, without ``nearby``, does not."""
+    key, agent = org["key"], org["agent"]["id"]
+    moved = api.call("PATCH", "/v1/org", key, json={"caller_id_policy": ["nearby", "organisation"]})
+    assert moved.status_code == 200, moved.text
+    near = decide(api, key, agent_id=agent, to="+17185550142").json()
+    assert (near["caller_id"], near["step"]) == (org["ny"]["e164"], "nearby")
+    assert "in NY" in near["trace"][0]["reason"]
+    default = ["local_presence", "agent", "campaign", "organisation"]
+    back = api.call("PATCH", "/v1/org", key, json={"caller_id_policy": default})
+    assert back.status_code == 200, back.text
+    far = decide(api, key, agent_id=agent, to="+17185550143").json()
+    assert (far["caller_id"], far["step"]) == (org["sf"]["e164"], "agent")
+
+
 def test_agent_card_overrides_campaign_numbers_leaddesk_o3(api: Api, org: dict[str, Any]) -> None:
     key = org["key"]
     campaign = api.call(

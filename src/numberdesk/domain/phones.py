@@ -66,22 +66,26 @@ def area_code_of(number: phonenumbers.PhoneNumber) -> str:
     return national[:length] if length > 0 else ""
 
 
-def describe(number: phonenumbers.PhoneNumber, kind: int | None = None) -> PhoneNumber:
+def describe(
+    number: phonenumbers.PhoneNumber, kind: int | None = None, *, area_code: bool = True
+) -> PhoneNumber:
     """Describe an already validated libphonenumber number (``kind``: its number type, when
     already known)."""
     kind = phonenumbers.number_type(number) if kind is None else kind
     line_type = _LINE_TYPES.get(kind, LineType.OTHER)
     country = phonenumbers.region_code_for_number(number) or ""
-    area_code = area_code_of(number) if line_type is LineType.LOCAL else None
+    code = area_code_of(number) if area_code and line_type is LineType.LOCAL else None
     return PhoneNumber(
         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
         country=country,
-        area_code=area_code or None,
+        area_code=code or None,
         line_type=line_type,
     )
 
 
-def parse_phone(raw: str, default_country: str, *, field: str = "number") -> PhoneNumber:
+def parse_phone(
+    raw: str, default_country: str, *, field: str = "number", area_code: bool = True
+) -> PhoneNumber:
     """Read a number typed nationally (with the org's country) or internationally; refuse invalid ones.
 
     A number is valid when libphonenumber gives it a type in its country's plan: what
@@ -91,7 +95,7 @@ def parse_phone(raw: str, default_country: str, *, field: str = "number") -> Pho
     kind = phonenumbers.number_type(number)
     if kind == T.UNKNOWN:
         raise _not_valid(raw, default_country, field)
-    return describe(number, kind)
+    return describe(number, kind, area_code=area_code)
 
 
 def e164_of(raw: str, default_country: str, *, field: str = "number") -> str:

@@ -31,6 +31,7 @@ from numberdesk.domain.callerid import (
     Callee,
     Candidate,
     Snapshot,
+    Step,
     TraceEntry,
     Usage,
     daily_cap,
@@ -125,7 +126,8 @@ def _decided(
     if asked.dry_run and repo.version(org_id) != indexed.version:
         raise OutOfDate(org_id)
     try:
-        callee = _callee(asked.to, indexed.country)
+        nearby = _has_nearby(snapshot, asked.campaign_id)
+        callee = _callee(asked.to, indexed.country, nearby=nearby)
         call = _call(snapshot, asked.agent_id, callee, asked.campaign_id, asked.caller_id)
         day, day_start = org_day(now, indexed.timezone)
         when = When(org_id, now, day, day_start, daily_cap(snapshot, call), indexed.version)
@@ -153,12 +155,20 @@ def _rebuilt(desk: Desk, tx: Transaction, org_id: str) -> Indexed:
         return indexed
 
 
-def _callee(to: str, country: str) -> Callee:
-    phone = parse_phone(to, country, field="to")
+def _callee(to: str, country: str, *, nearby: bool) -> Callee:
+    """The callee read with the org's country; their region (libphonenumber's geography, a
+    tenth of a decision's time) only when the policy has the ``nearby`` step."""
+    phone = parse_phone(to, country, field="to", area_code=nearby)
     calling_code = str(phonenumbers.country_code_for_region(phone.country))
     national = phone.e164[1 + len(calling_code) :]
-    region = region_of(phone.e164, phone.country, phone.area_code)
+    region = region_of(phone.e164, phone.country, phone.area_code) if nearby else None
     return Callee(phone.e164, phone.country, national, region)
+
+
+def _has_nearby(snapshot: Snapshot, campaign_id: str | None) -> bool:
+    """Whether the policy this call follows has the ``nearby`` step (O3)."""
+    campaign = snapshot.campaigns.get(campaign_id) if campaign_id else None
+    return Step.NEARBY in ((campaign.policy if campaign else None) or snapshot.policy)
 
 
 def _call(
