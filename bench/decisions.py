@@ -55,13 +55,12 @@ from sqlalchemy.engine import make_url
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
 from numberdesk.domain.areacodes import area_codes, candidate_numbers
-from numberdesk.domain.callerid import Call, Callee, Decision, Snapshot, Usage, decide
+from numberdesk.domain.callerid import Call, Decision, Snapshot, Usage, decide
 from numberdesk.domain.compliance import area_names
 from numberdesk.domain.errors import Problem
 from numberdesk.domain.orgs import Actor, Role
-from numberdesk.domain.phones import area_code_of, parse_phone
-from numberdesk.domain.regions import region_of
-from numberdesk.services.callerid import decide_outbound
+from numberdesk.domain.phones import area_code_of
+from numberdesk.services.callerid import callee_of, decide_outbound
 from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
 from numberdesk.services.orgs import create_org
@@ -1242,14 +1241,6 @@ def run(
 # --- Outbound caller ID ------------------------------------------------------------------------
 
 
-def callee_of(e164: str, country: str) -> Callee:
-    """The callee as the service builds it (services.callerid._callee)."""
-    phone = parse_phone(e164, country, field="to")
-    calling_code = str(phonenumbers.country_code_for_region(phone.country))
-    region = region_of(phone.e164, phone.country, phone.area_code)
-    return Callee(phone.e164, phone.country, phone.e164[1 + len(calling_code) :], region)
-
-
 def requests_of(org: OrgData, count: int, seed: str) -> list[tuple[str, str, str | None]]:
     """(agent, callee, campaign or None): random agents, a campaign on 30% of the calls."""
     rng = random.Random(seed)
@@ -1278,7 +1269,7 @@ def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[F
             usage,
             Call(
                 snapshot.agents[agent],
-                callee_of(to, indexed.country),
+                callee_of(to, indexed.country, nearby=True),
                 snapshot.campaigns[campaign] if campaign else None,
             ),
             now,

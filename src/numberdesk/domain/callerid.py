@@ -97,10 +97,9 @@ def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decis
         asked = requested_caller_id(snapshot, usage, call, cap, now)
         entry = TraceEntry(Step.REQUESTED, "chosen", f"{asked.e164}: asked for, and allowed")
         return Decision(asked, Step.REQUESTED, (entry,))
-    sticky = campaign.sticky if campaign else True
-    policy = (campaign.policy if campaign else None) or snapshot.policy
+    sticky = is_sticky(call)
     trace: list[TraceEntry] = []
-    for step in policy:
+    for step in policy_of(snapshot, campaign):
         tiers = [t for t in tiers_of(Step(step), snapshot, call) if t.pool]
         if not tiers:
             trace.append(TraceEntry(step, "no_match", nothing_for(Step(step), call)))
@@ -118,6 +117,17 @@ def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decis
                 return Decision(chosen, step, tuple(trace), picked)
         trace.append(TraceEntry(step, "skipped", _refusals(tiers, usage, cap, now)))
     return Decision(None, None, tuple(trace))
+
+
+def policy_of(snapshot: Snapshot, campaign: CampaignPlan | None) -> tuple[str, ...]:
+    """The steps a call follows: its campaign's policy, else the org's (O3)."""
+    return tuple((campaign.policy if campaign else None) or snapshot.policy)
+
+
+def is_sticky(call: Call) -> bool:
+    """Whether the callee sees the number they were shown last time, if still eligible: yes,
+    unless the call's campaign turns it off (O5)."""
+    return call.campaign.sticky if call.campaign else True
 
 
 def daily_cap(snapshot: Snapshot, call: Call) -> int | None:

@@ -29,6 +29,7 @@ import phonenumbers
 from numberdesk.domain.callerid import (
     Call,
     Callee,
+    CampaignPlan,
     Candidate,
     Snapshot,
     Step,
@@ -36,6 +37,8 @@ from numberdesk.domain.callerid import (
     Usage,
     daily_cap,
     decide,
+    is_sticky,
+    policy_of,
 )
 from numberdesk.domain.errors import Conflict, Problem, Unavailable, not_found
 from numberdesk.domain.ids import new_id
@@ -126,9 +129,10 @@ def _decided(
     if asked.dry_run and repo.version(org_id) != indexed.version:
         raise OutOfDate(org_id)
     try:
-        nearby = _has_nearby(snapshot, asked.campaign_id)
-        callee = _callee(asked.to, indexed.country, nearby=nearby)
-        call = _call(snapshot, asked.agent_id, callee, asked.campaign_id, asked.caller_id)
+        campaign = _campaign(snapshot, asked.campaign_id)
+        nearby = Step.NEARBY in policy_of(snapshot, campaign)
+        callee = callee_of(asked.to, indexed.country, nearby=nearby)
+        call = _call(snapshot, asked.agent_id, callee, campaign, asked.caller_id)
         day, day_start = org_day(now, indexed.timezone)
         when = When(org_id, now, day, day_start, daily_cap(snapshot, call), indexed.version)
         attempt = None
@@ -155,9 +159,9 @@ def _rebuilt(desk: Desk, tx: Transaction, org_id: str) -> Indexed:
         return indexed
 
 
-def _callee(to: str, country: str, *, nearby: bool) -> Callee:
+def callee_of(to: str, country: str, *, nearby: bool) -> Callee:
     """The callee read with the org's country; their region (libphonenumber's geography, a
-    tenth of a decision's time) only when the policy has the ``nearby`` step."""
+    tenth of a decision's time) only when the policy has the ``nearby`` step (O3)."""
     phone = parse_phone(to, country, field="to", area_code=nearby)
     calling_code = str(phonenumbers.country_code_for_region(phone.country))
     national = phone.e164[1 + len(calling_code) :]
@@ -165,25 +169,26 @@ def _callee(to: str, country: str, *, nearby: bool) -> Callee:
     return Callee(phone.e164, phone.country, national, region)
 
 
-def _has_nearby(snapshot: Snapshot, campaign_id: str | None) -> bool:
-    """Whether the policy this call follows has the ``nearby`` step (O3)."""
-    campaign = snapshot.campaigns.get(campaign_id) if campaign_id else None
-    return Step.NEARBY in ((campaign.policy if campaign else None) or snapshot.policy)
+def _campaign(snapshot: Snapshot, campaign_id: str | None) -> CampaignPlan | None:
+    """The call's campaign, if it names one; 404 when the org has no such campaign."""
+    if not campaign_id:
+        return None
+    campaign = snapshot.campaigns.get(campaign_id)
+    if campaign is None:
+        raise not_found("campaign", campaign_id)
+    return campaign
 
 
 def _call(
     snapshot: Snapshot,
     agent_id: str,
     callee: Callee,
-    campaign_id: str | None,
+    campaign: CampaignPlan | None,
     caller_id: str | None,
 ) -> Call:
     agent = snapshot.agents.get(agent_id)
     if agent is None:
         raise not_found("user", agent_id)
-    campaign = snapshot.campaigns.get(campaign_id) if campaign_id else None
-    if campaign_id and campaign is None:
-        raise not_found("campaign", campaign_id)
     requested = e164_of(caller_id, callee.country, field="caller_id") if caller_id else None
     return Call(agent, callee, campaign, requested)
 
@@ -204,7 +209,7 @@ def _take(
     ``OutOfDate`` when the database wrote nothing because the config version moved. Not
     ``rebuild``: ``IndexNotReady`` when the pool's copy of its numbers must be renewed."""
     usage = Usage()
-    sticky_to = call.callee.e164 if (call.campaign.sticky if call.campaign else True) else None
+    sticky_to = call.callee.e164 if is_sticky(call) else None
     while True:
         decision = decide(snapshot, usage, call, when.now)
         step = str(decision.step)

@@ -138,7 +138,7 @@ class CallerIdRepo:
             if fast and sticky_to is not None:
                 taken = _taken(self._on_driver(sql.count_and_record(choose="sticky"), values))
                 if taken.number_id is not None or taken.version != when.version:
-                    return replace(taken, sticky=True)
+                    return replace(taken, sticky=taken.number_id is not None)
             if fast:
                 try:
                     members, taken = self._lock_and_count(values, wait=copy)
