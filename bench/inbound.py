@@ -48,6 +48,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import decisions
 import psycopg
@@ -64,7 +65,7 @@ from numberdesk.domain.routes import Ring, Route, RouteType, Scope
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound import _snapshot as service_snapshot  # as the service builds it
 from numberdesk.services.inbound import decide_inbound
-from numberdesk.services.inbound_index import InboundIndex, current_index, key_of
+from numberdesk.services.inbound_index import InboundIndex, build_index, key_of
 from numberdesk.store.db import normalise_url
 from numberdesk.store.inbound import InboundRepo
 
@@ -411,7 +412,12 @@ def measure_pure(desk: Desk, org: OrgData, inbound: Inbound, count: int, budget:
     cases: list[tuple[Snapshot, InboundCall]] = []
     with desk.store.transaction() as tx:
         repo = InboundRepo(tx.conn)
-        index = current_index(desk, tx, repo, org.org_id)
+        index = desk.snapshots.rebuilt(
+            key_of(org.org_id),
+            InboundIndex,
+            partial(tx.orgs.require, org.org_id),
+            partial(build_index, tx, repo),
+        )
         for body in requests_of(org, inbound, count, f"{SEED}:inbound:pure"):
             call = InboundCall(
                 read_to(body["to"], index.country),

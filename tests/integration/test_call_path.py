@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from numberdesk.bootstrap import build_desk
 from numberdesk.domain.orgs import Actor, Role
-from numberdesk.services import callerid, inbound, inbound_index
+from numberdesk.services import callerid, inbound
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
 from numberdesk.store.schema import caller_id_pools
@@ -55,7 +55,7 @@ def calls_recorded(desk: Desk) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(
-    ("service", "path"), [(callerid, OUTBOUND), (inbound_index, INBOUND)], ids=["o3", "i1"]
+    ("service", "path"), [(callerid, OUTBOUND), (inbound, INBOUND)], ids=["o3", "i1"]
 )
 def test_one_org_rebuilding_its_index_does_not_hold_up_another_orgs_calls(
     api: Api, desk: Desk, monkeypatch: pytest.MonkeyPatch, service: Any, path: str

@@ -339,7 +339,7 @@ def test_the_databases_pick_is_the_number_used_least_today_then_least_recently_o
         uses = _random_uses(desk, org_id, numbers, rng, start)
         with desk.store.call_path() as tx:
             repo = CallerIdRepo(tx.conn)
-            version = repo.version(org_id)
+            version = tx.orgs.config_version(org_id)
             assert version is not None
             for step in range(6):
                 moment = start + timedelta(seconds=step)
@@ -453,7 +453,7 @@ def test_a_connection_lost_under_a_pick_or_a_count_is_unavailable_not_a_crash_o5
     pool = Pool(tuple(Candidate(n["id"], n["e164"], "US", ("212",), "NY", False) for n in bought))
     now = desk.now()
     with desk.store.call_path() as tx:
-        version = CallerIdRepo(tx.conn).version(org_id)
+        version = tx.orgs.config_version(org_id)
     assert version is not None
     midnight = datetime.combine(now, time(), UTC)
     when = When(org_id, now, now.date().isoformat(), midnight, None, version)

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import inbound as inbound_service
-from numberdesk.services import inbound_index
 from numberdesk.services.desk import Desk
 from numberdesk.store import schema
 from tests.conftest import Api, Clock
@@ -303,10 +302,10 @@ def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_i1(
         )
         return answer.decision.action.value
 
-    builds, actions = builds_of_concurrent_calls(monkeypatch, inbound_index, try_a_call)
+    builds, actions = builds_of_concurrent_calls(monkeypatch, inbound_service, try_a_call)
     assert (builds, set(actions)) == (1, {"ring"})
     set_route(api, team["key"], number["id"], {"type": "not_assigned"})
-    builds, actions = builds_of_concurrent_calls(monkeypatch, inbound_index, try_a_call)
+    builds, actions = builds_of_concurrent_calls(monkeypatch, inbound_service, try_a_call)
     assert (builds, set(actions)) == (1, {"disconnect"})
 
 

@@ -40,18 +40,15 @@ from numberdesk.domain.callerid import (
     is_sticky,
     policy_of,
 )
-from numberdesk.domain.errors import Conflict, Problem, Unavailable, not_found
+from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.phones import e164_of, parse_phone
 from numberdesk.domain.regions import region_of
 from numberdesk.services.callerid_index import Indexed, build_index, org_day
 from numberdesk.services.desk import Desk
-from numberdesk.services.snapshots import IndexNotReady, OutOfDate
+from numberdesk.services.snapshots import IndexNotReady, OutOfDate, on_current_index
 from numberdesk.store.callerid import Attempt, CallerIdRepo, PoolNotCopied, Taken, When
-from numberdesk.store.uow import Transaction
-
-ATTEMPTS = 3  # a decision is made again when the configuration changed while it was made
 
 
 @dataclass(frozen=True)
@@ -87,23 +84,20 @@ def decide_outbound(
     if agent_id != actor.user_id:
         require_manager(actor, "decide caller IDs for other agents")
     asked = _Asked(agent_id, to, campaign_id, caller_id, call_id or new_id("call"), dry_run)
+    org_id = actor.org_id
     with desk.store.call_path() as tx:
         repo = CallerIdRepo(tx.conn)
-        indexed = desk.snapshots.get(actor.org_id)
-        for _ in range(ATTEMPTS):
-            if not isinstance(indexed, Indexed):
-                if not rebuild:
-                    raise IndexNotReady(actor.org_id)
-                indexed = _rebuilt(desk, tx, actor.org_id)
-            try:
-                return _decided(repo, indexed, actor.org_id, asked, desk.now(), rebuild)
-            except OutOfDate:
-                indexed = None
-    raise Unavailable(
-        "configuration_changing",
-        "The organisation's configuration changed while this call was decided, "
-        f"{ATTEMPTS} times; nothing was recorded. Ask again.",
-    )
+        return on_current_index(
+            desk.snapshots,
+            tx,
+            org_id,
+            org_id,
+            Indexed,
+            lambda org: build_index(tx, org, desk.now()),
+            lambda indexed: _decided(repo, indexed, org_id, asked, desk.now(), rebuild),
+            writes=not dry_run,
+            rebuild=rebuild,
+        )
 
 
 @dataclass(frozen=True)
@@ -122,41 +116,19 @@ def _decided(
     repo: CallerIdRepo, indexed: Indexed, org_id: str, asked: _Asked, now: datetime, rebuild: bool
 ) -> OutboundAnswer:
     """The decision on ``indexed``, counted and recorded unless a dry run; ``OutOfDate``,
-    nothing written, when the org's config version is no longer the index's. A dry run,
-    which writes nothing, and a refusal ask for the version: the index may not know what was
-    just added."""
+    nothing written, when the org's config version is no longer the index's."""
     snapshot = indexed.snapshot
-    if asked.dry_run and repo.version(org_id) != indexed.version:
-        raise OutOfDate(org_id)
-    try:
-        campaign = _campaign(snapshot, asked.campaign_id)
-        nearby = Step.NEARBY in policy_of(snapshot, campaign)
-        callee = callee_of(asked.to, indexed.country, nearby=nearby)
-        call = _call(snapshot, asked.agent_id, callee, campaign, asked.caller_id)
-        day, day_start = org_day(now, indexed.timezone)
-        when = When(org_id, now, day, day_start, daily_cap(snapshot, call), indexed.version)
-        attempt = None
-        if not asked.dry_run:
-            attempt = Attempt(asked.call_id, asked.agent_id, asked.campaign_id, callee.e164)
-        number, step, trace = _take(repo, snapshot, call, when, attempt, rebuild)
-    except Problem:
-        if repo.version(org_id) != indexed.version:
-            raise OutOfDate(org_id) from None
-        raise
+    campaign = _campaign(snapshot, asked.campaign_id)
+    nearby = Step.NEARBY in policy_of(snapshot, campaign)
+    callee = callee_of(asked.to, indexed.country, nearby=nearby)
+    call = _call(snapshot, asked.agent_id, callee, campaign, asked.caller_id)
+    day, day_start = org_day(now, indexed.timezone)
+    when = When(org_id, now, day, day_start, daily_cap(snapshot, call), indexed.version)
+    attempt = None
+    if not asked.dry_run:
+        attempt = Attempt(asked.call_id, asked.agent_id, asked.campaign_id, callee.e164)
+    number, step, trace = _take(repo, snapshot, call, when, attempt, rebuild)
     return OutboundAnswer(asked.call_id, number, step, trace)
-
-
-def _rebuilt(desk: Desk, tx: Transaction, org_id: str) -> Indexed:
-    """The org's index as its configuration stands now: built here, or by the call of this
-    process that was rebuilding it while this one waited (one build per change)."""
-    with desk.snapshots.rebuilding(org_id):
-        org = tx.orgs.require(org_id)
-        held = desk.snapshots.get(org_id)
-        if isinstance(held, Indexed) and held.version == org.config_version:
-            return held
-        indexed = build_index(tx, org, desk.now())
-        desk.snapshots[org_id] = indexed
-        return indexed
 
 
 def callee_of(to: str, country: str, *, nearby: bool) -> Callee:

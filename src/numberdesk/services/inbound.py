@@ -17,9 +17,9 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 from numberdesk.domain.company import rule_in_force
-from numberdesk.domain.errors import Unavailable
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.inbound import (
     Channel,
@@ -41,9 +41,10 @@ from numberdesk.domain.inbound_input import (
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.routes import RouteType, Scope
 from numberdesk.services.desk import Desk
-from numberdesk.services.inbound_index import InboundIndex, current_index, held_index
+from numberdesk.services.inbound_index import InboundIndex, build_index, key_of
 from numberdesk.services.inbound_records import record_decision
-from numberdesk.services.snapshots import OutOfDate
+from numberdesk.services.snapshots import IndexNotReady, on_current_index
+from numberdesk.store.db import RowHeld
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.uow import Transaction
 
@@ -57,9 +58,6 @@ class InboundAnswer:
     inbox_item_id: str | None = None
 
 
-ATTEMPTS = 3  # a decision is made again when the configuration changed while it was made
-
-
 @dataclass(frozen=True)
 class _Asked:
     """One inbound call or text as the PBX asked about it."""
@@ -68,7 +66,6 @@ class _Asked:
     caller: str | None
     channel: Channel
     call_id: str
-    now: datetime
     dry_run: bool
 
 
@@ -88,28 +85,22 @@ def decide_inbound(
     ``IndexNotReady``, nothing recorded, when the org's index must be built first."""
     require_manager(actor, "ask for inbound decisions (use the PBX's key)")
     asked = _Asked(
-        to,
-        caller,
-        read_channel(channel),
-        read_call_id(call_id) or new_id("call"),
-        desk.now(),
-        dry_run,
+        to, caller, read_channel(channel), read_call_id(call_id) or new_id("call"), dry_run
     )
+    org_id = actor.org_id
     with desk.store.call_path() as tx:
         repo = InboundRepo(tx.conn)
-        index = None if dry_run else held_index(desk, actor.org_id)
-        for _ in range(ATTEMPTS):
-            if index is None:
-                index = current_index(desk, tx, repo, actor.org_id, rebuild)
-            try:
-                return _decided(desk, tx, repo, index, actor.org_id, asked)
-            except OutOfDate:
-                index = None
-    raise Unavailable(
-        "configuration_changing",
-        "The organisation's configuration changed while this call was decided, "
-        f"{ATTEMPTS} times; nothing was recorded. Ask again.",
-    )
+        return on_current_index(
+            desk.snapshots,
+            tx,
+            org_id,
+            key_of(org_id),
+            InboundIndex,
+            partial(build_index, tx, repo),
+            lambda index: _decided(desk, tx, repo, index, org_id, asked, rebuild),
+            writes=not dry_run,
+            rebuild=rebuild,
+        )
 
 
 def _decided(
@@ -119,10 +110,13 @@ def _decided(
     index: InboundIndex,
     org_id: str,
     asked: _Asked,
+    rebuild: bool,
 ) -> InboundAnswer:
     """The decision on ``index``, and its records unless a dry run; ``OutOfDate``, nothing
-    recorded, when the org's config version is no longer the index's."""
-    kind, now, dry_run = asked.channel, asked.now, asked.dry_run
+    recorded, when the org's config version is no longer the index's. Not ``rebuild`` (on
+    the event loop): ``IndexNotReady``, nothing recorded, when the company number's row stays
+    taken past ``SHORT_LOCK_WAIT``."""
+    kind, now, dry_run = asked.channel, desk.now(), asked.dry_run
     call = InboundCall(
         read_to(asked.to, index.country), read_caller(asked.caller, index.country), kind
     )
@@ -130,12 +124,12 @@ def _decided(
     snapshot = _snapshot(repo, index, org_id, number, call, now)
     limited = number if number and counts_against_limit(number, kind) else None
     counted = limited is not None and not dry_run  # lock, count and admit together (I10)
-    with tx.atomic() if counted else nullcontext():
+    with tx.atomic(short_lock_wait=not rebuild) if counted else nullcontext():
         if limited is not None:
-            if not dry_run:
-                repo.lock_number(org_id, limited.id)
+            if counted:
+                _lock_number(repo, org_id, limited.id)
             live, expired = repo.live_calls(org_id, limited.id, now)
-            if expired and not dry_run:
+            if expired and counted:
                 repo.forget_expired(org_id, limited.id, now)
             snapshot = replace(snapshot, active_calls=live)
         decision = decide(snapshot, call)
@@ -157,6 +151,15 @@ def _decided(
             index.version,
         )
     return InboundAnswer(asked.call_id, decision, item_id)
+
+
+def _lock_number(repo: InboundRepo, org_id: str, number_id: str) -> None:
+    """Lock the company number's row (I10); ``IndexNotReady`` when the lock wait was cut
+    short: the decision is made again in a worker thread, which waits its turn."""
+    try:
+        repo.lock_number(org_id, number_id)
+    except RowHeld as held:
+        raise IndexNotReady(org_id) from held
 
 
 def _snapshot(

@@ -4,7 +4,8 @@ Each process keeps, per org, in ``desk.snapshots["inbound:<org id>"]``: the live
 E.164 with their parsed routes and company settings, the live agents (without presence, which
 changes all the time and is read per call), queues and custom destinations. It is rebuilt only
 when the org's ``config_version`` moved (``services/audit.record`` moves it on every
-configuration change but presence and API keys), so several API processes stay correct.
+configuration change but presence and API keys), so several API processes stay correct
+(``services/snapshots.on_current_index``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from numberdesk.domain.numbers import Number
 from numberdesk.domain.orgs import Org
 from numberdesk.domain.routes import NOT_ASSIGNED, Route, check_route
 from numberdesk.domain.users import User
-from numberdesk.services.desk import Desk
-from numberdesk.services.snapshots import IndexNotReady
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.routes import routes_in
 from numberdesk.store.uow import Transaction
@@ -46,34 +45,6 @@ class InboundIndex:
 def key_of(org_id: str) -> str:
     """Where the org's index lives in ``desk.snapshots``."""
     return f"inbound:{org_id}"
-
-
-def held_index(desk: Desk, org_id: str) -> InboundIndex | None:
-    """The org's index this process holds, current or not (no query)."""
-    held = desk.snapshots.get(key_of(org_id))
-    return held if isinstance(held, InboundIndex) else None
-
-
-def current_index(
-    desk: Desk, tx: Transaction, repo: InboundRepo, org_id: str, rebuild: bool = True
-) -> InboundIndex:
-    """The org's index: the cached one while its version is the org's, else rebuilt here or by
-    the call of this process that rebuilt it while this one waited (one query when current);
-    ``rebuild`` False: ``IndexNotReady`` instead of a rebuild."""
-    key = key_of(org_id)
-    cached = desk.snapshots.get(key)
-    if isinstance(cached, InboundIndex) and cached.version == repo.version(org_id):
-        return cached
-    if not rebuild:
-        raise IndexNotReady(org_id)
-    with desk.snapshots.rebuilding(key):  # one build per change, however many calls wait
-        org = tx.orgs.require(org_id)
-        held = desk.snapshots.get(key)
-        if isinstance(held, InboundIndex) and held.version == org.config_version:
-            return held
-        indexed = build_index(tx, repo, org)
-        desk.snapshots[key] = indexed
-        return indexed
 
 
 def build_index(tx: Transaction, repo: InboundRepo, org: Org) -> InboundIndex:

@@ -62,7 +62,7 @@ def record_decision(
     item = _inbox_item(org_id, call_id, number, call, decision, now)
     with tx.atomic() if admits or item or decision.timeline else nullcontext():
         if not repo.record(record, version):
-            if repo.version(org_id) != version:
+            if tx.orgs.config_version(org_id) != version:
                 raise OutOfDate(org_id)
             raise call_exists(call_id)
         if limited is not None and admits:

@@ -1,8 +1,13 @@
-"""The call path's per-process indexes (outbound caller ID, inbound routing), by key.
+"""The call path's per-process indexes (outbound caller ID, inbound routing), by key, and how
+a decision is made on one that is current.
 
-Read without a lock. When an org's configuration changed, the first call to notice rebuilds
-the index while every other call for the same key waits for it (``rebuilding``), so a burst
-of calls after a change builds the index once per process, not once per waiting call.
+Read without a lock. A decision is made on the index the process holds, without asking for
+the config version: its write is refused if the version moved (``OutOfDate``), and a
+decision that writes nothing, or refuses the call, asks for the version first. Then the
+decision is made again on the index as the configuration stands now (``on_current_index``).
+The first call to need it rebuilds that index while every other call for the same key waits
+for it (``rebuilt``), so a burst of calls after a change builds the index once per process,
+not once per waiting call.
 
 A caller that must not wait for a build (the API's event loop, which answers decisions
 without a thread hop) asks with ``rebuild=False`` and gets ``IndexNotReady`` instead.
@@ -11,8 +16,15 @@ without a thread hop) asks with ``rebuild=False`` and gets ``IndexNotReady`` ins
 from __future__ import annotations
 
 import threading
-from collections.abc import ItemsView, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, ItemsView
+from functools import partial
+from typing import Protocol, TypeVar
+
+from numberdesk.domain.errors import Problem, Unavailable
+from numberdesk.domain.orgs import Org
+from numberdesk.store.uow import Transaction
+
+ATTEMPTS = 3  # a decision is made again when the configuration changed while it was made
 
 
 class IndexNotReady(Exception):
@@ -24,6 +36,17 @@ class IndexNotReady(Exception):
 class OutOfDate(Exception):
     """The org's configuration changed since the index a decision was made on was built:
     nothing was written, and the decision is made again on the rebuilt index."""
+
+
+class Versioned(Protocol):
+    """An index, tagged with the org's config version it was built from."""
+
+    @property
+    def version(self) -> int: ...
+
+
+Index = TypeVar("Index", bound=Versioned)
+T = TypeVar("T")
 
 
 class Snapshots:
@@ -41,18 +64,78 @@ class Snapshots:
     def __getitem__(self, key: str) -> object:
         return self._held[key]
 
-    def __setitem__(self, key: str, index: object) -> None:
-        self._held[key] = index
-
     def items(self) -> ItemsView[str, object]:
         """Every key with its index."""
         return self._held.items()
 
-    @contextmanager
-    def rebuilding(self, key: str) -> Iterator[None]:
-        """Hold ``key``'s rebuild lock: inside, check the index again (another thread may have
-        rebuilt it meanwhile) and rebuild it only if it is still out of date."""
+    def rebuilt(
+        self,
+        key: str,
+        kind: type[Index],
+        read_org: Callable[[], Org],
+        build: Callable[[Org], Index],
+    ) -> Index:
+        """The index as the org's configuration stands now: the one held if its version is the
+        org's, else built here, or by the call of this process that built it while this one
+        waited (one build per change). The org is read first, so an index is never tagged
+        newer than what it holds."""
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            yield
+            org = read_org()
+            held = self._held.get(key)
+            if isinstance(held, kind) and held.version == org.config_version:
+                return held
+            index = build(org)
+            self._held[key] = index
+            return index
+
+    def forget(self, key: str, index: object) -> None:
+        """Drop ``index``, found out of date, unless another call has replaced it already:
+        the calls that follow wait for the new one instead of deciding on it again."""
+        with self._guard:
+            if self._held.get(key) is index:
+                del self._held[key]
+
+
+def on_current_index(
+    snapshots: Snapshots,
+    tx: Transaction,
+    org_id: str,
+    key: str,
+    kind: type[Index],
+    build: Callable[[Org], Index],
+    decide: Callable[[Index], T],
+    *,
+    writes: bool,
+    rebuild: bool,
+) -> T:
+    """``decide`` on the org's index held under ``key`` (no query), else on the index as the
+    configuration stands now (``build`` when it must be built; not ``rebuild``:
+    ``IndexNotReady`` instead). Made again on the index of now when the one used turns out
+    out of date: its write says so (``OutOfDate``), and a decision that ``writes`` nothing, or
+    a refusal, first compares the config version. At most ``ATTEMPTS`` times, then 503
+    ``configuration_changing``."""
+    held = snapshots.get(key)
+    index = held if isinstance(held, kind) else None
+    for _ in range(ATTEMPTS):
+        if index is None:
+            if not rebuild:
+                raise IndexNotReady(org_id)
+            index = snapshots.rebuilt(key, kind, partial(tx.orgs.require, org_id), build)
+        try:
+            if not writes and tx.orgs.config_version(org_id) != index.version:
+                raise OutOfDate(org_id)
+            return decide(index)
+        except OutOfDate:
+            pass
+        except Problem:
+            if tx.orgs.config_version(org_id) == index.version:
+                raise
+        snapshots.forget(key, index)
+        index = None
+    raise Unavailable(
+        "configuration_changing",
+        "The organisation's configuration changed while this call was decided, "
+        f"{ATTEMPTS} times; nothing was recorded. Ask again.",
+    )

@@ -30,16 +30,14 @@ from numberdesk.domain.callerid_picks import NEVER
 from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
-from numberdesk.store.db import atomic, is_autocommit
+from numberdesk.store.db import SHORT_LOCK_WAIT, atomic, is_autocommit
+from numberdesk.store.orgs import OrgRepo
 
 
 class PoolNotCopied(Exception):
     """A pick asked not to wait found the pool's copy of its numbers out of date, or its row
     held longer than ``SHORT_LOCK_WAIT`` (another decision renewing the copy): nothing was
     picked or counted."""
-
-
-SHORT_LOCK_WAIT = "100ms"  # a pick's own turn on the pool's row takes microseconds
 
 
 @dataclass(frozen=True)
@@ -84,11 +82,6 @@ class CallerIdRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
-
-    def version(self, org_id: str) -> int | None:
-        """The org's config version now."""
-        version: int | None = self.conn.execute(sql.version(), {"org": org_id}).scalar()
-        return version
 
     def ensure_usage_rows(self, org_id: str, number_ids: Sequence[str], day: str) -> None:
         """Give every number a usage row (done when the index is rebuilt, not per call); safe
@@ -163,7 +156,7 @@ class CallerIdRepo:
                 if not copy:
                     raise PoolNotCopied(key)
                 self._copy_pool(when.org_id, key, pool)
-            version = self.conn.execute(sql.version(), values).scalar()
+            version = OrgRepo(self.conn).config_version(when.org_id)
             if version != when.version:
                 return Taken(version, None)
             held, head = self.conn.execute(sql.sticky_and_pick(), values).one()
@@ -182,7 +175,7 @@ class CallerIdRepo:
             if self.dialect == "postgresql":
                 taken = _taken(self._on_driver(sql.count_and_record(), values))
             else:
-                version = self.conn.execute(sql.version(), values).scalar()
+                version = OrgRepo(self.conn).config_version(when.org_id)
                 counted = version == when.version and self._count(values)
                 taken = Taken(version, number_id if counted else None)
         refused = taken.number_id is None and taken.version == when.version

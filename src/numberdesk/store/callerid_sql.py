@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from numberdesk.domain.numbers import FINAL_STATUSES
 from numberdesk.store import schema as s
 from numberdesk.store.db import insert_or
+from numberdesk.store.orgs import config_version_of
 
 # ``pool_numbers`` under a short name: the statement of a pool's choice stays short enough for
 # psycopg to cache its parsing (``test_call_path_statements_are_parsed_once_by_the_driver``).
@@ -40,18 +41,6 @@ def _calls_today() -> ColumnElement[int]:
     """A number's calls on the day bound as ``today`` (its row counts the day it was last used)."""
     u = s.number_usage.c
     return case((u.day == bindparam("today"), u.calls), else_=0)
-
-
-def _version() -> Any:
-    """The org's config version, as the statement that reads it sees it."""
-    return (
-        select(s.orgs.c.config_version).where(s.orgs.c.org_id == bindparam("org")).scalar_subquery()
-    )
-
-
-@cache
-def version() -> Executable:
-    return select(_version())
 
 
 def _last_shown() -> Any:
@@ -270,7 +259,8 @@ def count_and_record(*, choose: str | None = None) -> Executable:
         chosen = (sticky() if choose == "sticky" else pick()).cte(choose)
         ctes.append(chosen)
         number = select(chosen.c.number_id).scalar_subquery()
-    use = counted(number).where(_version() == bindparam("version"))
+    version = config_version_of(bindparam("org"))
+    use = counted(number).where(version == bindparam("version"))
     if choose is not None:  # a copy found out of date (by a lock or not) counts nothing
         use = use.where(_copy_is_current())
     use = use.cte("counted")
@@ -294,7 +284,7 @@ def count_and_record(*, choose: str | None = None) -> Executable:
         .cte("recorded")
     )
     recorded = select(record.c.number_id).scalar_subquery()
-    return select(_version(), recorded).add_cte(*ctes, use, spread, record)
+    return select(version, recorded).add_cte(*ctes, use, spread, record)
 
 
 @cache

@@ -28,15 +28,26 @@ def is_autocommit(conn: Connection) -> bool:
     return bool(conn.connection.driver_connection.autocommit)  # type: ignore[union-attr]
 
 
+# How long a decision on the event loop waits for a row another transaction holds: a
+# decision's own turn takes a millisecond; past this, it is refused and made in a worker thread.
+SHORT_LOCK_WAIT = "100ms"
+
+
+class RowHeld(Exception):
+    """A row a decision must lock stayed taken past ``SHORT_LOCK_WAIT``: nothing was written."""
+
+
 @contextmanager
-def atomic(conn: Connection) -> Iterator[None]:
+def atomic(conn: Connection, *, short_lock_wait: bool = False) -> Iterator[None]:
     """The block's statements commit together: on an autocommit connection the block is a
-    transaction of its own (rolled back if it raises); otherwise the open transaction holds
-    them already."""
+    transaction of its own (rolled back if it raises), whose lock waits end after
+    ``SHORT_LOCK_WAIT`` if ``short_lock_wait`` (set with the BEGIN, in the same round trip);
+    otherwise the open transaction holds them already."""
     if not is_autocommit(conn):
         yield
         return
-    conn.exec_driver_sql("BEGIN")
+    cut = f"; SET LOCAL lock_timeout = '{SHORT_LOCK_WAIT}'" if short_lock_wait else ""
+    conn.exec_driver_sql("BEGIN" + cut)
     try:
         yield
     except BaseException:

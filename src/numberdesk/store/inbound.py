@@ -8,7 +8,9 @@ from dataclasses import fields
 from datetime import datetime
 from functools import cache
 
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Executable
 
 from numberdesk.domain.calls import CallRecord
@@ -16,7 +18,8 @@ from numberdesk.domain.contacts import TimelineEntry
 from numberdesk.domain.inbound_types import Contact
 from numberdesk.domain.users import Presence
 from numberdesk.store import schema as s
-from numberdesk.store.db import insert_or
+from numberdesk.store.db import RowHeld, insert_or
+from numberdesk.store.orgs import config_version_of
 from numberdesk.store.records import dump
 
 LAST_CALLERS = 5
@@ -27,11 +30,6 @@ class InboundRepo:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-
-    def version(self, org_id: str) -> int | None:
-        """The org's call-path config version (None: no such org)."""
-        found: int | None = self.conn.execute(_version(), {"org": org_id}).scalar()
-        return found
 
     def queues(self, org_id: str) -> dict[str, str | None]:
         """Every inbound queue's SIP URI by id (for the index)."""
@@ -67,8 +65,14 @@ class InboundRepo:
 
     def lock_number(self, org_id: str, number_id: str) -> None:
         """Lock the dialled number's row until the transaction ends (``FOR NO KEY UPDATE``):
-        decisions on one company number count and admit their calls one after another (I10)."""
-        self.conn.execute(_lock_number(), {"org": org_id, "number": number_id}).all()
+        decisions on one company number count and admit their calls one after another (I10).
+        ``RowHeld`` when the transaction cut its lock waits short and the row stayed taken."""
+        try:
+            self.conn.execute(_lock_number(), {"org": org_id, "number": number_id}).all()
+        except OperationalError as exc:
+            if isinstance(exc.orig, LockNotAvailable):
+                raise RowHeld(number_id) from exc
+            raise
 
     def live_calls(self, org_id: str, number_id: str, now: datetime) -> tuple[int, int]:
         """How many calls the number carries now, and how many rows outlived their end (I10)."""
@@ -106,11 +110,6 @@ class InboundRepo:
 
 
 # The statements, built once with bound parameters: a decision spends no time building SQL.
-
-
-@cache
-def _version() -> Executable:
-    return select(s.orgs.c.config_version).where(s.orgs.c.org_id == bindparam("org"))
 
 
 @cache
@@ -165,11 +164,11 @@ def _live_calls() -> Executable:
 @cache
 def _record(dialect: str) -> Executable:
     """The call's row, inserted only while the org's config version is ``version``."""
-    c, orgs = s.inbound_calls.c, s.orgs.c
+    c = s.inbound_calls.c
     names = [f.name for f in fields(CallRecord) if f.name in c]
     values = {name: bindparam(name, type_=c[name].type) for name in names}
-    current = select(orgs.config_version).where(orgs.org_id == values["org_id"])
-    row = select(*values.values()).where(current.scalar_subquery() == bindparam("version"))
+    current = config_version_of(values["org_id"])
+    row = select(*values.values()).where(current == bindparam("version"))
     statement = insert_or(dialect, s.inbound_calls).from_select(names, row)
     statement = statement.on_conflict_do_nothing(index_elements=["org_id", "id"])
     return statement.returning(c.id)  # type: ignore[no-any-return]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.sql import Executable
 
 from numberdesk.domain.errors import not_found
 from numberdesk.domain.orgs import Actor, Org, Role
@@ -14,11 +17,27 @@ from numberdesk.store.records import dump, load
 from numberdesk.store.repo import Repo
 
 
+def config_version_of(org_id: Any) -> Any:
+    """The org's call-path config version, as the statement that reads it sees it (a scalar
+    subquery; ``org_id`` a value or a bound parameter)."""
+    return select(s.orgs.c.config_version).where(s.orgs.c.org_id == org_id).scalar_subquery()
+
+
+@cache
+def _config_version() -> Executable:
+    return select(config_version_of(bindparam("org")))
+
+
 class OrgRepo:
     """Organisations (the table's key is ``org_id``)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def config_version(self, org_id: str) -> int | None:
+        """The org's call-path config version now (None: no such org); one prepared query."""
+        found: int | None = self.conn.execute(_config_version(), {"org": org_id}).scalar()
+        return found
 
     def get(self, org_id: str) -> Org | None:
         """The org, or None."""

@@ -32,16 +32,17 @@ class Transaction:
         self._atomic = False
 
     @contextmanager
-    def atomic(self) -> Iterator[None]:
+    def atomic(self, *, short_lock_wait: bool = False) -> Iterator[None]:
         """A block whose statements commit together: on the call path's autocommit connection
-        (PostgreSQL) a transaction of its own, which a block inside it joins; in an ordinary
+        (PostgreSQL) a transaction of its own (its lock waits cut short if
+        ``short_lock_wait``: ``db.atomic``), which a block inside it joins; in an ordinary
         transaction, nothing more to do."""
         if self._atomic:
             yield
             return
         self._atomic = True
         try:
-            with atomic(self.conn):
+            with atomic(self.conn, short_lock_wait=short_lock_wait):
                 yield
         finally:
             self._atomic = False
