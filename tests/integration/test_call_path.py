@@ -20,11 +20,11 @@ from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid, inbound
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
-from numberdesk.store.schema import caller_id_pools
+from numberdesk.store.schema import caller_id_pools, numbers
 from numberdesk.store.uow import Transaction
 from tests.conftest import Api, settings_for
 from tests.integration.helpers import post
-from tests.integration.inbound_helpers import INBOUND, buy, count, set_route
+from tests.integration.inbound_helpers import CALLER, INBOUND, buy, company_team, count, set_route
 from tests.integration.inbound_helpers import inbound as ask_inbound
 
 OUTBOUND = "/v1/decisions/outbound"
@@ -157,6 +157,34 @@ def test_call_path_commits_do_not_wait_for_the_disk_unless_configured(
         assert synchronous_commit(durable) == (server, server)
     finally:
         durable.store.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_decision_that_may_not_wait_does_not_queue_behind_a_held_company_number_i10(
+    api: Api, desk: Desk
+) -> None:
+    """A call to a company number locks the number's row to count it against the call limit
+    (I10). While another transaction holds that row, a decision on the event loop gives up its
+    turn after a moment, with nothing recorded, and is answered in a worker thread instead."""
+    team = company_team(api, size=1)
+    owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
+    number = team["number"]
+
+    def call(**options: Any) -> str:
+        answer = inbound.decide_inbound(desk, owner, to=number["e164"], caller=CALLER, **options)
+        return answer.decision.action.value
+
+    assert call() == "ring"  # the index is built
+    before = count(desk, "inbound_calls")
+    with desk.store.engine.begin() as holding:  # another decision's, or an admin's, transaction
+        mine = (numbers.c.org_id == team["org_id"]) & (numbers.c.id == number["id"])
+        assert holding.execute(select(numbers.c.id).where(mine).with_for_update()).all()
+        with pytest.raises(IndexNotReady):
+            call(rebuild=False)
+    assert count(desk, "inbound_calls") == before
+    assert call(rebuild=False) == "ring"  # the row is free again
+    assert count(desk, "inbound_calls") == before + 1
 
 
 @pytest.mark.postgres

@@ -329,9 +329,31 @@ def test_a_route_changed_through_another_process_is_followed_by_the_next_call_i1
         return [t.agent_id for t in answer.decision.targets]
 
     assert rung("call-before") == [first_agent]
+    before = count(desk, "inbound_calls")
     set_route(api, key, number["id"], {"type": "agent", "agent_id": second_agent})
     assert rung("call-after") == [second_agent]
-    assert recorded(desk, "call-after")["action"] == "ring"  # recorded once (``one()``)
+    assert recorded(desk, "call-after")["action"] == "ring"
+    assert count(desk, "inbound_calls") == before + 1  # the stale decision was not recorded
+
+
+def test_a_refusal_on_an_out_of_date_index_is_checked_against_the_configuration_of_now_i1(
+    api: Api, desk: Desk, other_process: Desk
+) -> None:
+    """A process whose index still reads national numbers as American refuses a British one;
+    the org moved to GB through another process, so the refusal is checked against the
+    configuration of now and the call decided on it: the number is not ours (disconnect),
+    not a 422."""
+    team = company_team(api, size=1)
+    owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
+
+    def action(to: str) -> str:
+        answer = inbound_service.decide_inbound(other_process, owner, to=to, caller=CALLER)
+        return answer.decision.action.value
+
+    assert action(team["number"]["e164"]) == "ring"  # the index is built, read as US
+    moved = api.call("PATCH", "/v1/org", team["key"], json={"country": "GB"})
+    assert moved.status_code == 200, moved.text
+    assert action("020 7123 4567") == "disconnect"
 
 
 def test_bad_input_is_refused_and_changes_nothing(api: Api, desk: Desk) -> None:
