@@ -54,13 +54,17 @@ def test_health_and_metrics(api: Api) -> None:
     assert "numberdesk_http_request_seconds_bucket" in metrics
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_health_answers_while_another_request_is_writing(api: Api, desk: Desk) -> None:
-    """A load balancer's health check does not queue behind a write (on SQLite, the one
-    write lock): the database answers, and so does the check."""
-    with desk.store.transaction() as writing:
-        writing.orgs.get("org_none")  # the transaction is open (SQLite: the write lock taken)
-        with ThreadPoolExecutor(max_workers=1) as pool:
+    """A load balancer's health check does not queue behind a write on SQLite, whose one
+    write lock an open transaction holds (PostgreSQL locks rows): the check answers."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        with desk.store.transaction() as writing:
+            writing.orgs.get("org_none")  # the transaction is open: the write lock taken
             health = pool.submit(api.call, "GET", "/healthz").result(timeout=10)
+    finally:
+        pool.shutdown(wait=False)
     assert health.json() == {"status": "ok"}
 
 

@@ -11,7 +11,6 @@ from itertools import count
 from typing import Any
 
 import pytest
-from psycopg import _queries as psycopg_queries
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import OperationalError
 
@@ -347,8 +346,8 @@ def test_the_databases_pick_is_the_number_used_least_today_then_least_recently_o
                 counts = step % 2 == 1  # a dry run's pick counts nothing
                 expected = least_used(pool, uses, cap, when.now)
                 attempt = next(calls) if counts else None
-                picked = repo.pick(f"round:{round_}", pool, when, attempt, "local_presence")
-                picked = picked.number_id
+                taken = repo.pick(f"round:{round_}", pool, when, attempt, "local_presence")
+                picked = taken.number_id
                 assert picked == (expected.id if expected else None), (round_, step, uses)
                 if picked and counts:
                     uses[picked] = Use(uses[picked].calls_today + 1, when.now)
@@ -514,12 +513,15 @@ def test_a_process_with_an_older_index_decides_on_the_configuration_of_now_o3_o7
         }
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_o3(
     api: Api, desk: Desk, org: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a configuration change a process rebuilds its index (a minute at 1M numbers): the
     first call builds it and the calls that arrive meanwhile use it, instead of each building
-    its own; all of them decide on the new configuration."""
+    its own; all of them decide on the new configuration. (On SQLite the calls queue on the
+    database's one write lock before they look at the index, so only PostgreSQL can show it.)"""
     key, agent = org["key"], org["agent"]["id"]
     actor = Actor(org["owner"].org_id, agent, Role.AGENT)  # the agent, for their own call
 
@@ -539,10 +541,16 @@ def test_calls_arriving_while_the_index_is_rebuilt_wait_for_that_one_build_o3(
 
 def test_call_path_statements_are_parsed_once_by_the_driver_o5() -> None:
     """psycopg caches how it reads a statement's placeholders only for statements up to
-    ``MAX_CACHED_STATEMENT_LENGTH`` characters; a longer one is read again on every decision
-    (0.3 ms of the process's time). Every statement a decision sends stays under it."""
-    lock, pick, _ = callerid_sql.lock_and_count()
-    sticky, _ = callerid_sql.on_postgresql(callerid_sql.count_and_record(choose="sticky"))
-    count, _ = callerid_sql.on_postgresql(callerid_sql.count_and_record())
-    for statement in (lock, pick, sticky, count):
-        assert len(statement) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    ``MAX_CACHED_STATEMENT_LENGTH`` characters sent with at most ``MAX_CACHED_STATEMENT_PARAMS``
+    values; any other is read again on every decision (0.3 ms of the process's time). Every
+    statement an outbound decision sends on PostgreSQL stays under both."""
+    from psycopg import _queries as psycopg_queries  # psycopg's own limits, where they live
+
+    lock, pick, constants = callerid_sql.lock_and_count()
+    sticky = callerid_sql.on_postgresql(callerid_sql.count_and_record(choose="sticky"))
+    count = callerid_sql.on_postgresql(callerid_sql.count_and_record())
+    sent = [(lock, constants), (pick, constants), sticky, count]
+    for statement, anonymous in sent:
+        assert len(statement.encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+        values = len(anonymous) + len(callerid_sql.NAMED)  # at most what a call binds
+        assert values <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS

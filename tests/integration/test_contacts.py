@@ -15,6 +15,7 @@ from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services.contacts import put_contact
 from numberdesk.services.desk import Desk
 from numberdesk.store.contacts import contacts
+from numberdesk.store.uow import Transaction
 from tests.conftest import Api
 
 
@@ -109,8 +110,10 @@ def test_two_crm_syncs_creating_one_contact_at_once_give_one_contact_and_a_409_i
             assert contacts(tx).put(first, new=True)  # not committed yet
             body = {"name": "Second", "phones": phones, "primary_agent_id": owner}
             second = pool.submit(put_contact, desk, actor, "crm-9", body)
-            while not _waits_on_a_lock(desk):
+            deadline = time.monotonic() + 10
+            while not _blocked_by(desk, tx):
                 assert not second.done(), second.result()
+                assert time.monotonic() < deadline, "the second create never waited"
                 time.sleep(0.01)
         with pytest.raises(Conflict) as refused:  # once the first committed
             second.result()
@@ -119,11 +122,12 @@ def test_two_crm_syncs_creating_one_contact_at_once_give_one_contact_and_a_409_i
     assert (read["id"], read["name"]) == (first.id, "First")
 
 
-def _waits_on_a_lock(desk: Desk) -> bool:
-    """Whether a session of the test database waits on a lock."""
+def _blocked_by(desk: Desk, holding: Transaction) -> bool:
+    """Whether a session waits on a lock that ``holding``'s session holds."""
+    pid = holding.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
     with desk.store.engine.connect() as conn:
         waiting = conn.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            (pid,),
         )
         return bool(waiting.scalar())
