@@ -82,7 +82,8 @@ def decide_inbound(
 ) -> InboundAnswer:
     """Decide who gets an inbound call or text and record it (owners and admins: the PBX's
     key, A2); a dry run ("try a call") locks and records nothing. ``rebuild`` False:
-    ``IndexNotReady``, nothing recorded, when the org's index must be built first."""
+    ``IndexNotReady``, nothing recorded, when the org's index must be built first or the
+    company number's row stays taken."""
     require_manager(actor, "ask for inbound decisions (use the PBX's key)")
     asked = _Asked(
         to, caller, read_channel(channel), read_call_id(call_id) or new_id("call"), dry_run

@@ -28,9 +28,9 @@ ATTEMPTS = 3  # a decision is made again when the configuration changed while it
 
 
 class IndexNotReady(Exception):
-    """The call path's index must be built, or a pool's copy of its numbers renewed, before
-    this decision: too slow for a caller that asked with ``rebuild=False`` (nothing was
-    recorded for the call)."""
+    """The call path's index must be built, or a pool's copy of its numbers renewed, or a row
+    another transaction holds awaited, before this decision: too slow for a caller that asked
+    with ``rebuild=False`` (nothing was recorded for the call)."""
 
 
 class OutOfDate(Exception):
