@@ -54,6 +54,34 @@ def calls_recorded(desk: Desk) -> tuple[int, int]:
     return count(desk, "outbound_calls"), count(desk, "inbound_calls")
 
 
+@pytest.mark.parametrize("path", [OUTBOUND, INBOUND])
+def test_a_decision_without_a_valid_api_key_is_refused_with_nothing_recorded_a1(
+    api: Api, desk: Desk, path: str
+) -> None:
+    """The call path's routes read the key themselves (``api/call_path.caller``): no key, a
+    key of the wrong scheme, a key numberdesk never issued and a key one character off all get
+    401, and the header is documented as on every other route."""
+    org, number = new_org_with_a_number(api, "Keys")
+    body = {"agent_id": org["owner_user_id"], "to": "+12125550123"}
+    if path == INBOUND:
+        body = {"to": number["e164"], "from": CALLER}
+    refusals = [
+        ({}, "missing_api_key"),
+        ({"Authorization": f"Basic {org['api_key']}"}, "missing_api_key"),
+        ({"Authorization": "Bearer nd.org_none.nothing"}, "invalid_api_key"),
+        ({"Authorization": f"Bearer {org['api_key']}x"}, "invalid_api_key"),
+    ]
+    for headers, code in refusals:
+        refused = api.call("POST", path, json=body, headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert refused.json()["code"] == code
+    assert calls_recorded(desk) == (0, 0)
+    spec = api.call("GET", "/openapi.json").json()
+    documented = spec["paths"][path]["post"]["parameters"]
+    assert [(p["name"], p["in"]) for p in documented] == [("authorization", "header")]
+    assert decision(api, path, org, number).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("service", "path"), [(callerid, OUTBOUND), (inbound, INBOUND)], ids=["o3", "i1"]
 )

@@ -11,6 +11,11 @@ loop goes on answering. At most ``FALLBACKS`` such decisions run at once per pro
 than the call path's pool holds connections (``store/db.make_call_path_engine``), so the
 loop always finds one.
 
+The routes read the API key from the request themselves (``caller``), not through FastAPI's
+dependencies: resolving two nested dependencies costs about 40 us a request, a twentieth of a
+decision's whole cost over HTTP (bench/README.md); ``AUTHORIZATION`` documents the header
+those dependencies would have documented.
+
 On SQLite every decision runs in a worker thread: there a decision first takes the database's
 one write lock, which any other write (a bulk import, another org's index build) may hold for
 seconds.
@@ -25,20 +30,39 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from anyio import CapacityLimiter, to_thread
+from fastapi import Request
 
+from numberdesk.api.deps import actor_of
 from numberdesk.domain.orgs import Actor
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
 
 T = TypeVar("T")
 FALLBACKS = 4  # decisions at once in worker threads, per process (PostgreSQL)
+AUTHORIZATION: dict[str, Any] = {  # the header, as FastAPI documents it on every other route
+    "parameters": [
+        {
+            "name": "authorization",
+            "in": "header",
+            "required": False,
+            "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Authorization"},
+        }
+    ]
+}
 _limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = WeakKeyDictionary()
 
 
-async def decided(decide: Callable[..., T], desk: Desk, actor: Actor, **arguments: Any) -> T:
-    """``decide(desk, actor, **arguments)``: on the event loop with ``rebuild=False``, or in a
-    worker thread when its index must be built first or the database takes one writer at a
-    time."""
+async def caller(request: Request) -> tuple[Desk, Actor]:
+    """The app's desk and the user the request's API key acts for (A1)."""
+    desk: Desk = request.app.state.desk
+    return desk, await actor_of(desk, request.headers.get("authorization"))
+
+
+async def decided(decide: Callable[..., T], request: Request, **arguments: Any) -> T:
+    """``decide(desk, actor, **arguments)`` for the request's caller: on the event loop with
+    ``rebuild=False``, or in a worker thread when its index must be built first or the
+    database takes one writer at a time."""
+    desk, actor = await caller(request)
     if desk.one_writer_at_a_time:
         return await to_thread.run_sync(partial(decide, desk, actor, **arguments))
     try:

@@ -37,8 +37,14 @@ async def current_actor(
     desk: Annotated[Desk, Depends(get_desk)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
-    """The user the request's API key acts for (A1). A key checked lately is answered on the
-    event loop (no thread, no query: the call path's common case); else checked in a thread."""
+    """The user the request's API key acts for (A1)."""
+    return await actor_of(desk, authorization)
+
+
+async def actor_of(desk: Desk, authorization: str | None) -> Actor:
+    """The user an ``Authorization`` header's API key acts for (A1). A key checked lately is
+    answered on the event loop (no thread, no query: the call path's common case); else
+    checked in a thread."""
     key = _bearer(authorization)
     actor = remembered_actor(desk, key)
     return actor if actor is not None else await run_in_threadpool(authenticate, desk, key)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from numberdesk.api.call_path import decided
-from numberdesk.api.deps import ActorDep, DeskDep
+from numberdesk.api.call_path import AUTHORIZATION, decided
 from numberdesk.api.schemas import Body, TraceOut, json_answer
 from numberdesk.services import callerid
 
@@ -46,13 +45,17 @@ class OutboundOut(BaseModel):
     trace: list[TraceOut]
 
 
-@router.post("/v1/decisions/outbound", response_model=OutboundOut, description=ROLE)
-async def decide_outbound(body: OutboundIn, desk: DeskDep, actor: ActorDep) -> Response:
+@router.post(
+    "/v1/decisions/outbound",
+    response_model=OutboundOut,
+    description=ROLE,
+    openapi_extra=AUTHORIZATION,
+)
+async def decide_outbound(body: OutboundIn, request: Request) -> Response:
     """Choose the caller ID for an outbound call and record the attempt."""
     answer = await decided(
         callerid.decide_outbound,
-        desk,
-        actor,
+        request,
         agent_id=body.agent_id,
         to=body.to,
         campaign_id=body.campaign_id,

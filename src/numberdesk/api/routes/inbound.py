@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from numberdesk.api.call_path import decided
-from numberdesk.api.deps import ActorDep, DeskDep
+from numberdesk.api.call_path import AUTHORIZATION, decided
 from numberdesk.api.schemas import Body, TraceOut
 from numberdesk.domain.inbound import Channel
 from numberdesk.services import inbound
@@ -76,13 +75,17 @@ class InboundOut(BaseModel):
     inbox_item_id: str | None = None
 
 
-@router.post("/v1/decisions/inbound", response_model=InboundOut, description=ROLE)
-async def decide_inbound(body: InboundIn, desk: DeskDep, actor: ActorDep) -> JSONResponse:
+@router.post(
+    "/v1/decisions/inbound",
+    response_model=InboundOut,
+    description=ROLE,
+    openapi_extra=AUTHORIZATION,
+)
+async def decide_inbound(body: InboundIn, request: Request) -> JSONResponse:
     """Decide who gets an inbound call or text, and record it."""
     answer = await decided(
         inbound.decide_inbound,
-        desk,
-        actor,
+        request,
         to=body.to,
         caller=body.from_,
         channel=body.channel,
