@@ -19,7 +19,8 @@ from numberdesk.domain.callerid import (
     decide,
 )
 from numberdesk.domain.callerid_picks import Use, decide_in_memory, least_used
-from numberdesk.domain.errors import Forbidden
+from numberdesk.domain.errors import Forbidden, Invalid
+from numberdesk.services.callerid import callee_of
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 DEFAULT = ("local_presence", "agent", "campaign", "organisation")
@@ -285,3 +286,17 @@ def test_number_whose_mandate_ran_out_is_never_shown_c3_o4() -> None:
     after = decide_in_memory(snap, Usage(), Call(AGENT, callee("+12125559999")), NOW)
     assert (after.number, after.step) == (CHI, "organisation")
     assert "mandate that ran out" in after.trace[0].reason
+
+
+def test_a_callee_dialled_again_is_read_with_each_orgs_own_country_n1_o3() -> None:
+    """Callees read once are remembered (``phones.REMEMBERED``) per country and policy: the
+    same digits dialled from a British org are a London callee, from an American one a New
+    York callee; the region is there only when the policy asks for ``nearby``; a callee that
+    is not a valid number is refused every time."""
+    for _ in range(2):
+        london = callee_of("020 7946 0000", "GB", nearby=False)
+        assert (london.e164, london.country, london.region) == ("+442079460000", "GB", None)
+        assert callee_of("212 555 0100", "US", nearby=False).e164 == "+12125550100"
+        assert callee_of("212 555 0100", "US", nearby=True).region is not None
+        with pytest.raises(Invalid):
+            callee_of("020 7946 0000", "US", nearby=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from numberdesk.domain.errors import Problem
+from numberdesk.domain.errors import Invalid, Problem
 from numberdesk.domain.inbound_input import (
     counts_against_limit,
     looks_past_number,
@@ -84,3 +84,16 @@ def test_the_decision_looks_past_a_number_that_can_take_the_channel_i1_n2() -> N
     assert not looks_past_number(dialled(Kind.MASKED), Channel.VOICE)
     assert not looks_past_number(dialled(Kind.VOICE), Channel.SMS)
     assert looks_past_number(dialled(forward_to="+14155550100"), Channel.SMS)
+
+
+def test_numbers_read_again_are_read_with_each_orgs_own_country_n1() -> None:
+    """The call path remembers numbers it has read (``phones.REMEMBERED``), per country: the
+    same national digits are still another number in another org's country, a refused number
+    is refused again, and a withheld caller stays withheld."""
+    for _ in range(2):
+        assert read_to("020 7946 0000", "GB") == "+442079460000"
+        assert read_to("212 555 0100", "US") == "+12125550100"
+        assert read_caller("0161 496 0000", "GB") == "+441614960000"
+        assert read_caller("anonymous", "US") is None
+        with pytest.raises(Invalid):
+            read_to("020 7946 0000", "US")

@@ -6,11 +6,12 @@ the decision will look at for it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from numberdesk.domain.errors import Invalid, invalid_field
 from numberdesk.domain.inbound import forwards_every_call, refusal
 from numberdesk.domain.inbound_types import Channel, DialledNumber, TraceEntry
-from numberdesk.domain.phones import e164_of
+from numberdesk.domain.phones import REMEMBERED, e164_of
 from numberdesk.domain.routes import RouteType
 
 MAX_CALL_ID = 64
@@ -35,15 +36,17 @@ def read_call_id(value: str | None) -> str | None:
     return value
 
 
+@lru_cache(maxsize=REMEMBERED)
 def read_to(to: str, country: str) -> str:
     """Our number that was dialled, in E.164, read with the org's country (N1); refused on
-    field ``to`` when it is not a phone number."""
+    field ``to`` when it is not a phone number. Remembered (``phones.REMEMBERED``)."""
     return e164_of(to, country, field="to")
 
 
+@lru_cache(maxsize=REMEMBERED)
 def read_caller(raw: str | None, country: str) -> str | None:
     """The caller in E.164, or None when withheld: absent, empty, "anonymous" or anything
-    else that is not a phone number."""
+    else that is not a phone number. Remembered (``phones.REMEMBERED``)."""
     if raw is None or not raw.strip():
         return None
     try:

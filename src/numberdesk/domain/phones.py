@@ -14,6 +14,11 @@ from phonenumbers import PhoneNumberType as T
 
 from numberdesk.domain.errors import invalid_field
 
+# How many numbers the call path remembers having read, per process and reader: the same
+# callees are dialled again (redials, callbacks) and the same numbers of ours are called, and
+# libphonenumber's reading is a tenth of a decision's time. About 500 bytes a number.
+REMEMBERED = 20_000
+
 
 class LineType(StrEnum):
     """What kind of line a number is, as libphonenumber classifies it."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 import phonenumbers
 
@@ -43,7 +44,7 @@ from numberdesk.domain.callerid import (
 from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.domain.phones import e164_of, parse_phone
+from numberdesk.domain.phones import REMEMBERED, e164_of, parse_phone
 from numberdesk.domain.regions import region_of
 from numberdesk.services.callerid_index import Indexed, build_index, org_day
 from numberdesk.services.desk import Desk
@@ -131,9 +132,11 @@ def _decided(
     return OutboundAnswer(asked.call_id, number, step, trace)
 
 
+@lru_cache(maxsize=REMEMBERED)
 def callee_of(to: str, country: str, *, nearby: bool) -> Callee:
     """The callee read with the org's country; their region (libphonenumber's geography, a
-    tenth of a decision's time) only when the policy has the ``nearby`` step (O3)."""
+    tenth of a decision's time) only when the policy has the ``nearby`` step (O3).
+    Remembered (``phones.REMEMBERED``): a callee dialled again is not read again."""
     phone = parse_phone(to, country, field="to", area_code=nearby)
     calling_code = str(phonenumbers.country_code_for_region(phone.country))
     national = phone.e164[1 + len(calling_code) :]
