@@ -21,6 +21,7 @@ from numberdesk.services import callerid
 from numberdesk.services.desk import Desk
 from numberdesk.store import callerid_sql
 from numberdesk.store.callerid import Attempt, CallerIdRepo, When
+from numberdesk.store.db import on_postgresql
 from numberdesk.store.schema import number_usage, outbound_calls
 from tests.conftest import Api, Clock
 from tests.integration.helpers import builds_of_concurrent_calls, post
@@ -546,11 +547,11 @@ def test_call_path_statements_are_parsed_once_by_the_driver_o5() -> None:
     statement an outbound decision sends on PostgreSQL stays under both."""
     from psycopg import _queries as psycopg_queries  # psycopg's own limits, where they live
 
-    lock, pick, constants = callerid_sql.lock_and_count()
-    sticky = callerid_sql.on_postgresql(callerid_sql.count_and_record(choose="sticky"))
-    count = callerid_sql.on_postgresql(callerid_sql.count_and_record())
-    sent = [(lock, constants), (pick, constants), sticky, count]
-    for statement, anonymous in sent:
+    sent = [
+        *callerid_sql.lock_and_count(),
+        on_postgresql(callerid_sql.count_and_record(choose="sticky")),
+        on_postgresql(callerid_sql.count_and_record()),
+    ]
+    for statement, parameters in sent:  # ``db.bound`` sends exactly these parameters
         assert len(statement.encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
-        values = len(anonymous) + len(callerid_sql.NAMED)  # at most what a call binds
-        assert values <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS
+        assert len(parameters) <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS

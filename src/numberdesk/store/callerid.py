@@ -22,15 +22,21 @@ from sqlalchemy import (
     insert,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.sql import Executable
+from sqlalchemy.exc import IntegrityError
 
 from numberdesk.domain.callerid_index import Pool
 from numberdesk.domain.callerid_picks import NEVER
 from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
-from numberdesk.store.db import SHORT_LOCK_WAIT, atomic, is_autocommit
+from numberdesk.store.db import (
+    SHORT_LOCK_WAIT,
+    atomic,
+    bound,
+    is_autocommit,
+    lost_connection_is_operational,
+    prepared_row,
+)
 from numberdesk.store.orgs import OrgRepo
 
 
@@ -129,7 +135,8 @@ class CallerIdRepo:
         fast = self.dialect == "postgresql" and attempt is not None and is_autocommit(self.conn)
         with _one_attempt_per_call_id(attempt):
             if fast and sticky_to is not None:
-                taken = _taken(self._on_driver(sql.count_and_record(choose="sticky"), values))
+                sticky = sql.count_and_record(choose="sticky")
+                taken = _taken(prepared_row(self.conn, sticky, values))
                 if taken.number_id is not None or taken.version != when.version:
                     return replace(taken, sticky=taken.number_id is not None)
             if fast:
@@ -173,7 +180,7 @@ class CallerIdRepo:
         values = _values(when, attempt, step) | {"number": number_id}
         with _one_attempt_per_call_id(attempt):
             if self.dialect == "postgresql":
-                taken = _taken(self._on_driver(sql.count_and_record(), values))
+                taken = _taken(prepared_row(self.conn, sql.count_and_record(), values))
             else:
                 version = OrgRepo(self.conn).config_version(when.org_id)
                 counted = version == when.version and self._count(values)
@@ -190,41 +197,17 @@ class CallerIdRepo:
         row = {"org_id": org_id, "number_id": number_id, "day": day, "calls": 0}
         return self.conn.execute(sql.new_usage_rows(self.dialect), row).rowcount == 1
 
-    def _on_driver(self, statement: Executable, values: dict[str, Any]) -> Any:
-        """PostgreSQL: run a call-path statement on the driver's connection, prepared, and
-        return its first row (None if none): a decision's statements skip SQLAlchemy's
-        per-execution work. A lost connection is SQLAlchemy's OperationalError, as if it had
-        run the statement (the store answers 503)."""
-        text, constants = sql.on_postgresql(statement)
-        connection: Any = self.conn.connection.driver_connection
-        with self._lost_connection_is_operational(text, values):
-            return connection.execute(text, constants | values, prepare=True).fetchone()
-
-    @contextmanager
-    def _lost_connection_is_operational(self, text: str, values: dict[str, Any]) -> Iterator[None]:
-        """A connection lost under the driver's own statements is SQLAlchemy's
-        OperationalError, the connection invalidated, as if SQLAlchemy had run them (so the
-        store answers 503 and the pool drops it)."""
-        try:
-            yield
-        except LockNotAvailable:
-            raise  # a lock wait cut short: the connection is well
-        except psycopg.OperationalError as exc:
-            self.conn.invalidate()
-            raise OperationalError(text, values, exc, connection_invalidated=True) from exc
-
     def _lock_and_count(self, values: dict[str, Any], *, wait: bool) -> tuple[str | None, Taken]:
         """PostgreSQL: take the pool's row, then choose, count and record, in one transaction
         sent as one pipeline (``callerid_sql.lock_and_count``): one round trip. Returns the
         pool's fingerprint as copied, and what was taken (nothing when the copy is not
         current, nothing is eligible or the config version moved). Not ``wait``:
         ``LockNotAvailable`` when the row stays taken past ``SHORT_LOCK_WAIT``."""
-        lock, count, constants = sql.lock_and_count()
-        params = constants | values
+        (lock, lock_parameters), (count, count_parameters) = sql.lock_and_count()
         connection: Any = self.conn.connection.driver_connection
         try:
             with (
-                self._lost_connection_is_operational(count, values),
+                lost_connection_is_operational(self.conn, count, values),
                 connection.pipeline(),
                 connection.cursor() as locked,
                 connection.cursor() as pick,
@@ -232,8 +215,8 @@ class CallerIdRepo:
                 connection.execute("BEGIN")
                 if not wait:
                     connection.execute(f"SET LOCAL lock_timeout = '{SHORT_LOCK_WAIT}'")
-                locked.execute(lock, params)
-                pick.execute(count, params)
+                locked.execute(lock, bound(lock_parameters, values))
+                pick.execute(count, bound(count_parameters, values))
                 connection.execute("COMMIT")
                 members, taken = locked.fetchone(), pick.fetchone()
         except psycopg.Error:

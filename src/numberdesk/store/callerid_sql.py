@@ -9,7 +9,7 @@ used least today, then least recently, is the head of one of two indexes (``pick
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     and_,
@@ -23,13 +23,12 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+from sqlalchemy.sql.elements import ColumnElement
 
 from numberdesk.domain.numbers import FINAL_STATUSES
 from numberdesk.store import schema as s
-from numberdesk.store.db import insert_or
+from numberdesk.store.db import insert_or, on_postgresql
 from numberdesk.store.orgs import config_version_of
 
 # ``pool_numbers`` under a short name: the statement of a pool's choice stays short enough for
@@ -288,28 +287,9 @@ def count_and_record(*, choose: str | None = None) -> Executable:
 
 
 @cache
-def lock_and_count() -> tuple[str, str, dict[str, Any]]:
+def lock_and_count() -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
     """PostgreSQL: the pool's lock and the pool's pick counted and recorded, as SQL texts sent
     in one pipeline between BEGIN and COMMIT (so the pick has a fresh snapshot and sees what
     the pool's previous holder committed, and the lock is held only for the server's work), each
-    prepared by psycopg once it repeats; and the values of their anonymous parameters."""
-    lock, lock_constants = on_postgresql(hold_pool())
-    count, count_constants = on_postgresql(count_and_record(choose="pick"))
-    assert not set(lock_constants) & set(count_constants)
-    return lock, count, lock_constants | count_constants
-
-
-@cache
-def on_postgresql(statement: Executable) -> tuple[str, dict[str, Any]]:
-    """A statement as PostgreSQL's SQL text for psycopg, and the values of its anonymous
-    parameters: what the call path sends on the driver's connection, skipping SQLAlchemy's
-    per-execution work (its bind processing too: every value bound is plain)."""
-    dialect = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
-    compiled = cast(ClauseElement, statement).compile(dialect=dialect)
-    constants = {k: v for k, v in compiled.params.items() if k not in NAMED}
-    return str(compiled), constants
-
-
-# The parameters every call binds (the rest are constants of the statements).
-NAMED = {"org", "pool_key", "fingerprint", "today", "day_start", "now", "cap", "call"}
-NAMED |= {"agent", "campaign", "callee", "step", "number", "version", "sticky"}
+    prepared by psycopg once it repeats; with their parameters (``db.on_postgresql``)."""
+    return on_postgresql(hold_pool()), on_postgresql(count_and_record(choose="pick"))
