@@ -12,7 +12,7 @@ from numberdesk.bootstrap import SchemaOutOfDate, build_desk
 from numberdesk.services.desk import Desk
 from numberdesk.store.db import normalise_url
 from tests.conftest import Api, settings_for
-from tests.integration.inbound_helpers import buy
+from tests.integration.inbound_helpers import buy, inbound, set_route
 
 
 def test_malformed_json_gets_a_400_problem(api: Api) -> None:
@@ -111,6 +111,25 @@ def test_a_database_restart_costs_a_decision_one_503_not_a_500(api: Api, databas
     assert failed.status_code == 503, failed.text
     assert failed.json()["code"] == "database_unavailable"
     assert api.call("POST", "/v1/decisions/outbound", key, json=body).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_database_restart_costs_an_inbound_decision_one_503_not_a_500(
+    api: Api, database_url: str
+) -> None:
+    """The inbound decision too sends its statements (the agent's presence, the call's
+    record) on the driver's own connection: a dropped connection is a 503, nothing else."""
+    created = api.new_org("Outage", "US")
+    key, agent = created["api_key"], created["owner_user_id"]
+    number = buy(api, key)
+    set_route(api, key, number["id"], {"type": "agent", "agent_id": agent})
+    assert inbound(api, key, number["e164"]).status_code == 200
+    _drop_every_connection(database_url)
+    failed = inbound(api, key, number["e164"])
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["code"] == "database_unavailable"
+    assert inbound(api, key, number["e164"]).status_code == 200
 
 
 def _drop_every_connection(database_url: str) -> None:

@@ -69,7 +69,8 @@ def prepared_rows(conn: Connection, statement: Executable, values: dict[str, Any
     SQLAlchemy's per-execution work, about 60 us a statement, so the values must be what
     psycopg sends as they are (aware datetimes, ``Jsonb``). Elsewhere SQLAlchemy runs it."""
     if conn.dialect.name != "postgresql":
-        return list(conn.execute(statement, values).all())
+        result = conn.execute(statement, values)
+        return list(result.all()) if result.returns_rows else []
     text, parameters = on_postgresql(statement)
     driver: Any = conn.connection.driver_connection
     with lost_connection_is_operational(conn, text, values):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from psycopg.types.json import Jsonb
+from sqlalchemy import ARRAY, Connection, any_, bindparam, delete, func, insert, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Executable
 
@@ -18,7 +19,7 @@ from numberdesk.domain.contacts import TimelineEntry
 from numberdesk.domain.inbound_types import Contact
 from numberdesk.domain.users import Presence
 from numberdesk.store import schema as s
-from numberdesk.store.db import RowHeld, insert_or
+from numberdesk.store.db import RowHeld, insert_or, prepared_rows
 from numberdesk.store.orgs import config_version_of
 from numberdesk.store.records import dump
 
@@ -47,28 +48,31 @@ class InboundRepo:
         """The agents who called ``caller`` (from ``number_id``, or from any of our numbers when
         None), most recent first, each once, at most five (I2)."""
         values = {"org": org_id, "caller": caller, "number": number_id}
-        agents = self.conn.execute(_last_callers(on_number=number_id is not None), values)
-        return tuple(str(a) for a in agents.scalars())
+        agents = prepared_rows(self.conn, _last_callers(on_number=number_id is not None), values)
+        return tuple(str(a) for (a,) in agents)
 
     def contacts_with_phone(self, org_id: str, e164: str) -> tuple[Contact, ...]:
         """The contacts having this phone, oldest first, as the decision reads them (I4)."""
-        rows = self.conn.execute(_contacts_with_phone(), {"org": org_id, "e164": e164})
-        return tuple(Contact(r.id, r.primary_agent_id, r.created_at) for r in rows)
+        rows = prepared_rows(self.conn, _contacts_with_phone(), {"org": org_id, "e164": e164})
+        return tuple(Contact(i, agent, created.astimezone(UTC)) for i, agent, created in rows)
 
     def presence(self, org_id: str, agent_ids: Iterable[str]) -> dict[str, Presence]:
         """The presence of these live agents, in one query (I3, I6)."""
         wanted = sorted(set(agent_ids))
         if not wanted:
             return {}
-        rows = self.conn.execute(_presence(), {"org": org_id, "ids": wanted})
-        return {str(r.id): Presence(r.presence) for r in rows}
+        statement = _presence(self.conn.dialect.name)
+        rows = prepared_rows(self.conn, statement, {"org": org_id, "ids": wanted})
+        return {str(i): Presence(presence) for i, presence in rows}
 
     def lock_number(self, org_id: str, number_id: str) -> None:
         """Lock the dialled number's row until the transaction ends (``FOR NO KEY UPDATE``):
         decisions on one company number count and admit their calls one after another (I10).
         ``RowHeld`` when the transaction cut its lock waits short and the row stayed taken."""
         try:
-            self.conn.execute(_lock_number(), {"org": org_id, "number": number_id}).all()
+            prepared_rows(self.conn, _lock_number(), {"org": org_id, "number": number_id})
+        except LockNotAvailable as exc:  # sent on the driver (PostgreSQL)
+            raise RowHeld(number_id) from exc
         except OperationalError as exc:
             if isinstance(exc.orig, LockNotAvailable):
                 raise RowHeld(number_id) from exc
@@ -77,24 +81,28 @@ class InboundRepo:
     def live_calls(self, org_id: str, number_id: str, now: datetime) -> tuple[int, int]:
         """How many calls the number carries now, and how many rows outlived their end (I10)."""
         values = {"org": org_id, "number": number_id, "now": now}
-        row = self.conn.execute(_live_calls(), values).one()
-        return int(row[0]), int(row[1])
+        live, expired = prepared_rows(self.conn, _live_calls(), values)[0]
+        return int(live), int(expired)
 
     def forget_expired(self, org_id: str, number_id: str, now: datetime) -> None:
         """Drop the number's live-call rows whose end never came (I10)."""
-        self.conn.execute(_forget_expired(), {"org": org_id, "number": number_id, "now": now})
+        values = {"org": org_id, "number": number_id, "now": now}
+        prepared_rows(self.conn, _forget_expired(), values)
 
     def admit(self, org_id: str, number_id: str, call_id: str, expires_at: datetime) -> None:
         """Count a call against the number's limit until its end, or ``expires_at`` (I10)."""
         row = {"org_id": org_id, "number_id": number_id, "call_id": call_id}
-        self.conn.execute(insert(s.inbound_active_calls), row | {"expires_at": expires_at})
+        prepared_rows(self.conn, _admit(), row | {"expires_at": expires_at})
 
     def record(self, call: CallRecord, version: int) -> bool:
         """Record the decision (I12) if the org's config version is still ``version`` (that of
         the index it was made on); False, and nothing written, when the call id is taken or
         the version moved."""
+        dialect = self.conn.dialect.name
         values = dump(call, s.inbound_calls) | {"version": version}
-        return self.conn.execute(_record(self.conn.dialect.name), values).first() is not None
+        if dialect == "postgresql":  # sent as it is (``prepared_rows``): JSON as psycopg's
+            values["selected"] = Jsonb(values["selected"])
+        return bool(prepared_rows(self.conn, _record(dialect), values))
 
     def add_timeline(self, entries: Sequence[TimelineEntry]) -> None:
         """Write the known caller's timeline entries in one statement (I4)."""
@@ -140,13 +148,22 @@ def _contacts_with_phone() -> Executable:
 
 
 @cache
-def _presence() -> Executable:
+def _presence(dialect: str) -> Executable:
+    """On PostgreSQL the ids are one array (``= ANY``), so the statement is the same for any
+    number of agents and is prepared once; elsewhere an expanding IN."""
     u = s.users.c
+    if dialect == "postgresql":
+        wanted = u.id == any_(bindparam("ids", type_=ARRAY(u.id.type)))
+    else:
+        wanted = u.id.in_(bindparam("ids", expanding=True))
     return select(u.id, u.presence).where(
-        u.org_id == bindparam("org"),
-        u.id.in_(bindparam("ids", expanding=True)),
-        u.deleted_at.is_(None),
+        u.org_id == bindparam("org"), wanted, u.deleted_at.is_(None)
     )
+
+
+@cache
+def _admit() -> Executable:
+    return insert(s.inbound_active_calls)
 
 
 @cache
