@@ -1,9 +1,10 @@
 """Inbound calls and texts on the call path (rules I1-I12, S3): who gets it, and its records.
 
 A decision is made on the org's index this process holds (``services/inbound_index.py``),
-reading only what the route needs for this caller (the last callers, the contacts with the
-caller's phone, the presence of the agents involved, one query each, each statement on its
-own: PostgreSQL's call path has no BEGIN and COMMIT round trips). No query asks for the config
+reading only what the route needs for this caller in one statement (the last callers, the
+contacts with the caller's phone and the presence of the agents involved:
+``InboundRepo.looked_up``), each statement on its own (PostgreSQL's call path has no BEGIN
+and COMMIT round trips). No query asks for the config
 version: the record is written only while the version is the index's, and when it moved the
 decision is made again on the rebuilt index (``services/inbound_records.py``); a dry run ("try
 a call"), which writes nothing, reads the version first. For a voice call to a company number
@@ -45,7 +46,7 @@ from numberdesk.services.inbound_index import InboundIndex, build_index, key_of
 from numberdesk.services.inbound_records import record_decision
 from numberdesk.services.snapshots import IndexNotReady, on_current_index
 from numberdesk.store.db import RowHeld
-from numberdesk.store.inbound import InboundRepo
+from numberdesk.store.inbound import InboundRepo, LookUp
 from numberdesk.store.uow import Transaction
 
 
@@ -176,30 +177,30 @@ def _snapshot(
     base = Snapshot(number, local, queues=index.queues, destinations=index.destinations)
     if number is None or not looks_past_number(number, call.channel):
         return base
-    routes, caller = number.route.chain(), call.caller
-    on_number: tuple[str, ...] = ()
-    on_any: tuple[str, ...] = ()
+    routes, company = number.route.chain(), number.route.type is RouteType.COMPANY
     scopes = {r.scope for r in routes if r.type is RouteType.LAST_CALLER}
-    if caller and Scope.NUMBER in scopes:
-        on_number = repo.last_callers(org_id, caller, number.id)
-    if caller and Scope.ANY in scopes:
-        on_any = repo.last_callers(org_id, caller, None)
-    company = number.route.type is RouteType.COMPANY
-    contacts = repo.contacts_with_phone(org_id, caller) if company and caller else ()
-    involved = {a for r in routes for a in r.agent_ids()} | {*on_number, *on_any}
-    involved |= {c.primary_agent_id for c in contacts if c.primary_agent_id}
+    agents = {a for r in routes for a in r.agent_ids()}
     if company and number.company is not None:
-        involved |= set(rule_in_force(number.company, local).selected)
-    live = [a for a in involved if a in index.agents]
-    if call.channel is Channel.SMS:  # a text reaches its agents whatever their presence (S3)
-        agents = {a: index.agents[a] for a in live}
+        agents |= set(rule_in_force(number.company, local).selected)
+    asked = LookUp(
+        on_number=number.id if Scope.NUMBER in scopes else None,
+        on_any=Scope.ANY in scopes,
+        contacts=company,
+        presence=call.channel is not Channel.SMS,  # a text reaches its agents whatever (S3)
+        agents=frozenset(agents),
+    )
+    looked = repo.looked_up(org_id, call.caller, asked)
+    if asked.presence:
+        known = looked.presence.items()
+        cards = {a: replace(index.agents[a], presence=p) for a, p in known if a in index.agents}
     else:
-        presence = repo.presence(org_id, live)
-        agents = {a: replace(index.agents[a], presence=p) for a, p in presence.items()}
+        involved = agents | {*looked.on_number, *looked.on_any}
+        involved |= {c.primary_agent_id for c in looked.contacts if c.primary_agent_id}
+        cards = {a: index.agents[a] for a in involved if a in index.agents}
     return replace(
         base,
-        agents=agents,
-        last_callers_on_number=on_number,
-        last_callers_on_any=on_any,
-        contacts=contacts,
+        agents=cards,
+        last_callers_on_number=looked.on_number,
+        last_callers_on_any=looked.on_any,
+        contacts=looked.contacts,
     )

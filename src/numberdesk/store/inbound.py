@@ -3,16 +3,34 @@ limit's live calls (I10), and the one record per decision (I12)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 from psycopg.errors import LockNotAvailable
 from psycopg.types.json import Jsonb
-from sqlalchemy import ARRAY, Connection, any_, bindparam, delete, func, insert, select
+from sqlalchemy import (
+    ARRAY,
+    CTE,
+    Boolean,
+    Connection,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ColumnElement
 
 from numberdesk.domain.calls import CallRecord
 from numberdesk.domain.contacts import TimelineEntry
@@ -24,10 +42,46 @@ from numberdesk.store.orgs import config_version_of
 from numberdesk.store.records import dump
 
 LAST_CALLERS = 5
+_KINDS = ("number", "any", "contact", "presence")
+
+
+@dataclass(frozen=True)
+class LookUp:
+    """What a decision needs read for its caller: the last callers from ``on_number`` (a
+    number id) and from ``on_any`` of our numbers, the ``contacts`` with the caller's phone,
+    and with ``presence`` the presence of ``agents`` and of every agent those reads find."""
+
+    on_number: str | None = None
+    on_any: bool = False
+    contacts: bool = False
+    presence: bool = False
+    agents: frozenset[str] = frozenset()
+
+    def reads(self, caller: str | None) -> bool:
+        """Whether there is anything to read for ``caller`` (None: withheld)."""
+        about_caller = caller is not None and bool(self.on_number or self.on_any or self.contacts)
+        return about_caller or (self.presence and bool(self.agents))
+
+
+@dataclass(frozen=True)
+class LookedUp:
+    """What was read (``LookUp``): last callers most recent first, contacts oldest first."""
+
+    on_number: tuple[str, ...] = ()
+    on_any: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    presence: dict[str, Presence] = field(default_factory=dict)
+
+
+def _most_recent_first(rows: list[Any]) -> tuple[str, ...]:
+    """Agent ids of (agent, _, latest call) rows, the latest first, then by id (I2)."""
+    ordered = sorted(rows, key=lambda r: r[0])
+    ordered.sort(key=lambda r: r[2], reverse=True)
+    return tuple(str(r[0]) for r in ordered)
 
 
 class InboundRepo:
-    """What one inbound decision reads and writes, one statement each."""
+    """What one inbound decision reads (one statement) and writes."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -44,26 +98,36 @@ class InboundRepo:
         rows = self.conn.execute(select(d.id, d.uri).where(d.org_id == org_id))
         return {str(r.id): str(r.uri) for r in rows}
 
-    def last_callers(self, org_id: str, caller: str, number_id: str | None) -> tuple[str, ...]:
-        """The agents who called ``caller`` (from ``number_id``, or from any of our numbers when
-        None), most recent first, each once, at most five (I2)."""
-        values = {"org": org_id, "caller": caller, "number": number_id}
-        agents = prepared_rows(self.conn, _last_callers(on_number=number_id is not None), values)
-        return tuple(str(a) for (a,) in agents)
-
-    def contacts_with_phone(self, org_id: str, e164: str) -> tuple[Contact, ...]:
-        """The contacts having this phone, oldest first, as the decision reads them (I4)."""
-        rows = prepared_rows(self.conn, _contacts_with_phone(), {"org": org_id, "e164": e164})
-        return tuple(Contact(i, agent, created.astimezone(UTC)) for i, agent, created in rows)
-
-    def presence(self, org_id: str, agent_ids: Iterable[str]) -> dict[str, Presence]:
-        """The presence of these live agents, in one query (I3, I6)."""
-        wanted = sorted(set(agent_ids))
-        if not wanted:
-            return {}
-        statement = _presence(self.conn.dialect.name)
-        rows = prepared_rows(self.conn, statement, {"org": org_id, "ids": wanted})
-        return {str(i): Presence(presence) for i, presence in rows}
+    def looked_up(self, org_id: str, caller: str | None, asked: LookUp) -> LookedUp:
+        """What a decision reads for this caller, in one statement (I2-I6): the agents who
+        called them from the number and from any of our numbers, the contacts having their
+        phone, and the presence of the agents involved: ``asked.agents`` and every agent
+        found. Nothing is asked of the database when nothing is to be read."""
+        if not asked.reads(caller):
+            return LookedUp()
+        values = {
+            "org": org_id,
+            "caller": caller or "",
+            "number": asked.on_number or "",
+            "on_number": bool(caller and asked.on_number),
+            "on_any": bool(caller and asked.on_any),
+            "contacts": bool(caller and asked.contacts),
+            "presence": asked.presence,
+            "ids": sorted(asked.agents),
+        }
+        rows = prepared_rows(self.conn, _looked_up(self.conn.dialect.name), values)
+        by_kind: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
+        for kind, *row in rows:
+            by_kind[kind].append(row)
+        return LookedUp(
+            _most_recent_first(by_kind["number"]),
+            _most_recent_first(by_kind["any"]),
+            tuple(
+                Contact(i, agent, created.astimezone(UTC))
+                for i, agent, created in sorted(by_kind["contact"], key=lambda r: (r[2], r[0]))
+            ),
+            {str(i): Presence(presence) for i, presence, _ in by_kind["presence"]},
+        )
 
     def lock_number(self, org_id: str, number_id: str) -> None:
         """Lock the dialled number's row until the transaction ends (``FOR NO KEY UPDATE``):
@@ -127,37 +191,60 @@ def _forget_expired() -> Executable:
 
 
 @cache
-def _last_callers(*, on_number: bool) -> Executable:
-    c = s.outbound_calls.c
-    query = select(c.agent_id).where(c.org_id == bindparam("org"), c.callee == bindparam("caller"))
-    if on_number:
-        query = query.where(c.number_id == bindparam("number"))
-    latest = func.max(c.at)
-    return query.group_by(c.agent_id).order_by(latest.desc(), c.agent_id).limit(LAST_CALLERS)
+def _looked_up(dialect: str) -> Executable:
+    """``InboundRepo.looked_up``'s statement: rows of (kind, id, value, moment), each part
+    read only when its flag is bound true (a gate the plan checks once)."""
+    calls = s.outbound_calls.c
+    latest = func.max(calls.at)
 
+    def last_callers(flag: str, *on_number: ColumnElement[bool]) -> CTE:
+        return (
+            select(calls.agent_id.label("agent"), latest.label("latest"))
+            .where(
+                bindparam(flag, type_=Boolean),
+                calls.org_id == bindparam("org"),
+                calls.callee == bindparam("caller"),
+                *on_number,
+            )
+            .group_by(calls.agent_id)
+            .order_by(latest.desc(), calls.agent_id)
+            .limit(LAST_CALLERS)
+            .cte(flag)
+        )
 
-@cache
-def _contacts_with_phone() -> Executable:
-    t, p = s.contacts.c, s.contact_phones.c
-    ids = select(p.contact_id).where(p.org_id == bindparam("org"), p.e164 == bindparam("e164"))
-    return (
+    on_number = last_callers("on_number", calls.number_id == bindparam("number"))
+    on_any = last_callers("on_any")
+    t, p, u = s.contacts.c, s.contact_phones.c, s.users.c
+    contacts = (  # from the caller's phone to its contacts, by key both ways
         select(t.id, t.primary_agent_id, t.created_at)
-        .where(t.org_id == bindparam("org"), t.id.in_(ids))
-        .order_by(t.created_at, t.id)
+        .join_from(s.contact_phones, s.contacts, and_(t.org_id == p.org_id, t.id == p.contact_id))
+        .where(bindparam("contacts", type_=Boolean), p.org_id == bindparam("org"))
+        .where(p.e164 == bindparam("caller"))
+        .cte("with_phone")
     )
-
-
-@cache
-def _presence(dialect: str) -> Executable:
-    """On PostgreSQL the ids are one array (``= ANY``), so the statement is the same for any
-    number of agents and is prepared once; elsewhere an expanding IN."""
-    u = s.users.c
-    if dialect == "postgresql":
-        wanted = u.id == any_(bindparam("ids", type_=ARRAY(u.id.type)))
+    found = [
+        select(on_number.c.agent),
+        select(on_any.c.agent),
+        select(contacts.c.primary_agent_id),
+    ]
+    if dialect == "postgresql":  # one array, so the statement is the same for any number
+        asked = select(func.unnest(bindparam("ids", type_=ARRAY(u.id.type))))
+        involved: ColumnElement[bool] = u.id.in_(union_all(asked, *found))  # each by key
     else:
-        wanted = u.id.in_(bindparam("ids", expanding=True))
-    return select(u.id, u.presence).where(
-        u.org_id == bindparam("org"), wanted, u.deleted_at.is_(None)
+        involved = or_(u.id.in_(bindparam("ids", expanding=True)), *(u.id.in_(f) for f in found))
+    nothing = null().cast(String)
+    return union_all(
+        select(literal("number"), on_number.c.agent, nothing, on_number.c.latest),
+        select(literal("any"), on_any.c.agent, nothing, on_any.c.latest),
+        select(
+            literal("contact"), contacts.c.id, contacts.c.primary_agent_id, contacts.c.created_at
+        ),
+        select(literal("presence"), u.id, u.presence, null().cast(calls.at.type)).where(
+            bindparam("presence", type_=Boolean),
+            u.org_id == bindparam("org"),
+            u.deleted_at.is_(None),
+            involved,
+        ),
     )
 
 
