@@ -9,7 +9,6 @@ written and ``OutOfDate`` tells the caller to decide again on the rebuilt index.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from numberdesk.domain.calls import CallRecord
@@ -19,9 +18,8 @@ from numberdesk.domain.ids import new_id
 from numberdesk.domain.inbound import Action, Channel, Decision, DialledNumber, InboundCall
 from numberdesk.domain.inbox import InboxItem, ItemStatus
 from numberdesk.services.desk import Desk
-from numberdesk.services.inbox import open_item
 from numberdesk.services.snapshots import OutOfDate
-from numberdesk.store.inbound import InboundRepo
+from numberdesk.store.inbound import Admission, InboundRepo
 from numberdesk.store.uow import Transaction
 
 NOBODY_CAN_ANSWER = frozenset({Action.BUSY, Action.DISCONNECT})
@@ -42,7 +40,7 @@ def record_decision(
 ) -> str | None:
     """Record the call (I12), count an admitted one against ``limited``'s call limit (I10),
     write a known caller's timeline (I4) and open an unknown caller's inbox item (I7, S3): all
-    of it or nothing (a record alone is one statement, and needs no transaction of its own);
+    of it or nothing, in one statement on PostgreSQL (``InboundRepo.record``);
     ``OutOfDate``, nothing written, when the org's config version is no longer ``version``."""
     record = CallRecord(
         org_id=org_id,
@@ -59,25 +57,30 @@ def record_decision(
         selected=list(decision.selected),
     )
     admits = limited is not None and decision.action not in NOBODY_CAN_ANSWER
+    expires = now + timedelta(minutes=desk.settings.max_call_minutes)
+    admitted = Admission(org_id, limited.id, call_id, expires) if limited and admits else None
     item = _inbox_item(org_id, call_id, number, call, decision, now)
-    with tx.atomic() if admits or item or decision.timeline else nullcontext():
-        if not repo.record(record, version):
-            if tx.orgs.config_version(org_id) != version:
-                raise OutOfDate(org_id)
-            raise call_exists(call_id)
-        if limited is not None and admits:
-            expires = now + timedelta(minutes=desk.settings.max_call_minutes)
-            repo.admit(org_id, limited.id, call_id, expires)
-        if decision.timeline is not None:
-            what = "inbound_text" if call.channel is Channel.SMS else "inbound_call"
-            text = decision.timeline.text[:500]
-            repo.add_timeline(
-                [
-                    TimelineEntry(org_id, new_id("tle"), c, now, what, text, call_id)
-                    for c in decision.timeline.contact_ids
-                ]
-            )
-        return open_item(tx, item).id if item else None
+    if not repo.record(
+        record, version, admitted, item, _timeline(org_id, call_id, call, decision, now)
+    ):
+        if tx.orgs.config_version(org_id) != version:
+            raise OutOfDate(org_id)
+        raise call_exists(call_id)
+    return item.id if item else None
+
+
+def _timeline(
+    org_id: str, call_id: str, call: InboundCall, decision: Decision, now: datetime
+) -> list[TimelineEntry]:
+    """A known caller's timeline entries, one per contact with their phone (I4)."""
+    if decision.timeline is None:
+        return []
+    what = "inbound_text" if call.channel is Channel.SMS else "inbound_call"
+    text = decision.timeline.text[:500]
+    return [
+        TimelineEntry(org_id, new_id("tle"), c, now, what, text, call_id)
+        for c in decision.timeline.contact_ids
+    ]
 
 
 def _inbox_item(

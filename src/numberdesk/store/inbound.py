@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from psycopg.errors import LockNotAvailable
 from psycopg.types.json import Jsonb
@@ -35,11 +35,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from numberdesk.domain.calls import CallRecord
 from numberdesk.domain.contacts import TimelineEntry
 from numberdesk.domain.inbound_types import Contact
+from numberdesk.domain.inbox import InboxItem
 from numberdesk.domain.users import Presence
 from numberdesk.store import schema as s
 from numberdesk.store.db import RowHeld, insert_or, prepared_rows
+from numberdesk.store.inbox import InboxRepo
 from numberdesk.store.orgs import config_version_of
 from numberdesk.store.records import dump
+from numberdesk.store.types import UtcDateTime
 
 LAST_CALLERS = 5
 _KINDS = ("number", "any", "contact", "presence")
@@ -71,6 +74,16 @@ class LookedUp:
     on_any: tuple[str, ...] = ()
     contacts: tuple[Contact, ...] = ()
     presence: dict[str, Presence] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A call counted against its company number's limit until its end or ``expires_at``."""
+
+    org_id: str
+    number_id: str
+    call_id: str
+    expires_at: datetime
 
 
 def _most_recent_first(rows: list[Any]) -> tuple[str, ...]:
@@ -153,27 +166,36 @@ class InboundRepo:
         values = {"org": org_id, "number": number_id, "now": now}
         prepared_rows(self.conn, _forget_expired(), values)
 
-    def admit(self, org_id: str, number_id: str, call_id: str, expires_at: datetime) -> None:
-        """Count a call against the number's limit until its end, or ``expires_at`` (I10)."""
-        row = {"org_id": org_id, "number_id": number_id, "call_id": call_id}
-        prepared_rows(self.conn, _admit(), row | {"expires_at": expires_at})
-
-    def record(self, call: CallRecord, version: int) -> bool:
+    def record(
+        self,
+        call: CallRecord,
+        version: int,
+        admitted: Admission | None = None,
+        item: InboxItem | None = None,
+        timeline: Sequence[TimelineEntry] = (),
+    ) -> bool:
         """Record the decision (I12) if the org's config version is still ``version`` (that of
-        the index it was made on); False, and nothing written, when the call id is taken or
-        the version moved."""
-        dialect = self.conn.dialect.name
+        the index it was made on) and, only then, count the admitted call against its
+        number's limit (I10), open the inbox item with the agents it is offered to (I7, S3)
+        and write the known caller's timeline (I4): one statement on PostgreSQL, all of it or
+        nothing. False, and nothing written, when the call id is taken or the version moved."""
+        if self.conn.dialect.name == "postgresql":
+            values = _record_values(call, version, admitted, item, timeline)
+            return bool(prepared_rows(self.conn, _record_all(), values))
         values = dump(call, s.inbound_calls) | {"version": version}
-        if dialect == "postgresql":  # sent as it is (``prepared_rows``): JSON as psycopg's
-            values["selected"] = Jsonb(values["selected"])
-        return bool(prepared_rows(self.conn, _record(dialect), values))
-
-    def add_timeline(self, entries: Sequence[TimelineEntry]) -> None:
-        """Write the known caller's timeline entries in one statement (I4)."""
-        if entries:
+        if not prepared_rows(self.conn, _record("sqlite"), values):
+            return False  # SQLite's call path is one transaction: the rest follows or not
+        if admitted is not None:
             self.conn.execute(
-                insert(s.timeline_entries), [dump(e, s.timeline_entries) for e in entries]
+                insert(s.inbound_active_calls), dump(admitted, s.inbound_active_calls)
             )
+        if timeline:
+            self.conn.execute(
+                insert(s.timeline_entries), [dump(e, s.timeline_entries) for e in timeline]
+            )
+        if item is not None:
+            InboxRepo(self.conn).add(item)
+        return True
 
 
 # The statements, built once with bound parameters (inserts of rows as they are need none):
@@ -249,11 +271,6 @@ def _looked_up(dialect: str) -> Executable:
 
 
 @cache
-def _admit() -> Executable:
-    return insert(s.inbound_active_calls)
-
-
-@cache
 def _lock_number() -> Executable:
     t = s.numbers.c
     query = select(t.id).where(t.org_id == bindparam("org"), t.id == bindparam("number"))
@@ -282,3 +299,97 @@ def _record(dialect: str) -> Executable:
     statement = insert_or(dialect, s.inbound_calls).from_select(names, row)
     statement = statement.on_conflict_do_nothing(index_elements=["org_id", "id"])
     return statement.returning(c.id)  # type: ignore[no-any-return]
+
+
+def _record_values(
+    call: CallRecord,
+    version: int,
+    admitted: Admission | None,
+    item: InboxItem | None,
+    timeline: Sequence[TimelineEntry],
+) -> dict[str, Any]:
+    """The values ``_record_all`` is sent with (PostgreSQL: JSON as psycopg's ``Jsonb``)."""
+    values = dump(call, s.inbound_calls) | {"version": version}
+    values["selected"] = Jsonb(values["selected"])
+    values |= {
+        "admits": admitted is not None,
+        "expires_at": admitted.expires_at if admitted else call.at,
+        "opens": item is not None,
+        "item_id": item.id if item else "",
+        "item_status": item.status.value if item else "",
+        "item_agents": list(item.selected) if item else [],
+        "source": item.source if item else None,
+        "tag": item.tag if item else None,
+        "entry_ids": [e.id for e in timeline],
+        "contact_ids": [e.contact_id for e in timeline],
+        "kind": timeline[0].kind if timeline else "",
+        "text": timeline[0].text if timeline else "",
+    }
+    return values
+
+
+@cache
+def _record_all() -> Executable:
+    """PostgreSQL: the call's record (``_record``) and, only when it was written, the
+    admission (bound ``admits``), the inbox item and its agents (``opens``) and the timeline
+    entries (one per ``entry_ids``/``contact_ids`` pair), as one statement."""
+    recorded = cast(Any, _record("postgresql")).cte("recorded")
+    written = select(recorded.c.id).exists()
+    a, i, g, e = (
+        s.inbound_active_calls,
+        s.inbox_items,
+        s.inbox_agents,
+        s.timeline_entries,
+    )
+    org: Any = bindparam("org_id")
+    call_id: Any = bindparam("id")
+    at: Any = bindparam("at", type_=UtcDateTime)
+    admitted = insert(a).from_select(
+        ["org_id", "number_id", "call_id", "expires_at"],
+        select(
+            org, bindparam("number_id"), call_id, bindparam("expires_at", type_=UtcDateTime)
+        ).where(bindparam("admits", type_=Boolean), written),
+    )
+    opens = and_(bindparam("opens", type_=Boolean), written)
+    item_id: Any = bindparam("item_id")
+    opened = insert(i).from_select(
+        [
+            "org_id",
+            "id",
+            "call_id",
+            "number_id",
+            "caller",
+            "channel",
+            "at",
+            "status",
+            "source",
+            "tag",
+        ],
+        select(
+            org,
+            item_id,
+            call_id,
+            bindparam("number_id"),
+            bindparam("caller"),
+            bindparam("channel"),
+            at,
+            bindparam("item_status"),
+            bindparam("source", type_=String),
+            bindparam("tag", type_=String),
+        ).where(opens),
+    )
+    agents = func.unnest(bindparam("item_agents", type_=ARRAY(String)))
+    offered = insert(g).from_select(
+        ["org_id", "item_id", "agent_id"], select(org, item_id, agents).where(opens)
+    )
+    entries = func.unnest(bindparam("entry_ids", type_=ARRAY(String)))
+    contacts = func.unnest(bindparam("contact_ids", type_=ARRAY(String)))
+    noted = insert(e).from_select(
+        ["org_id", "id", "contact_id", "at", "kind", "text", "call_id"],
+        select(org, entries, contacts, at, bindparam("kind"), bindparam("text"), call_id).where(
+            written
+        ),
+    )
+    ctes = [w.cte(name) for w, name in ((admitted, "admitted"), (opened, "opened"))]
+    ctes += [offered.cte("offered"), noted.cte("noted")]
+    return select(recorded.c.id).add_cte(*ctes)
