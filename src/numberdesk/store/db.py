@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import psycopg
 from psycopg.errors import LockNotAvailable
+from psycopg.pq import ExecStatus
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
@@ -75,7 +76,8 @@ def prepared_rows(conn: Connection, statement: Executable, values: dict[str, Any
     driver: Any = conn.connection.driver_connection
     with lost_connection_is_operational(conn, text, values):
         cursor = driver.execute(text, bound(parameters, values), prepare=True)
-        return cursor.fetchall() if cursor.description else []
+        result = cursor.pgresult  # its status, cheaper than building ``description``
+        return cursor.fetchall() if result and result.status == ExecStatus.TUPLES_OK else []
 
 
 def prepared_row(conn: Connection, statement: Executable, values: dict[str, Any]) -> Any:
