@@ -206,6 +206,7 @@ def test_bad_requests_are_refused_and_record_nothing(
         ({"agent_id": agent, "to": "+12125550100", "campaign_id": "cmp_nope"}, 404),
         ({"agent_id": agent, "to": "+12125550100", "caller_id": "+13125550100"}, 403),
         ({"agent_id": agent, "to": "+12125550100", "caller_id": "+19995550100"}, 422),
+        ({"agent_id": agent, "to": "+1 212 555 0100" + " " * 64}, 422),  # not a number's length
     ]
     for body, status in cases:
         assert decide(api, key, **body).status_code == status, body

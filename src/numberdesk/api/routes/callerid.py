@@ -24,10 +24,13 @@ class OutboundIn(Body):
     agent_id: str
     to: str = Field(
         examples=["+12125550123"],
+        max_length=64,
         description="The callee; national input is read with the org's country.",
     )
     campaign_id: str | None = None
-    caller_id: str | None = Field(None, description="A caller ID the agent asks for (rule O2).")
+    caller_id: str | None = Field(
+        None, max_length=64, description="A caller ID the agent asks for (rule O2)."
+    )
     call_id: str | None = Field(
         None, max_length=64, description="The PBX's call id; made up when absent."
     )
