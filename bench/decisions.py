@@ -1263,23 +1263,19 @@ def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[F
     snapshot = indexed.snapshot
     now = desk.now()
     usage = Usage()
-    cases = [
-        (
-            snapshot,
-            usage,
-            Call(
-                snapshot.agents[agent],
-                callee_of(to, indexed.country, nearby=True),
-                snapshot.campaigns[campaign] if campaign else None,
-            ),
-            now,
+    calls = [
+        Call(
+            snapshot.agents[agent],
+            callee_of(to, indexed.country, nearby=True),
+            snapshot.campaigns[campaign] if campaign else None,
         )
         for agent, to, campaign in requests_of(org, count, f"{SEED}:pure")
     ]
+    cases = [(snapshot, usage, call, now, with_pick(snapshot, usage, call, now)) for call in calls]
     pools: list[int] = []
     steps: Counter[str] = Counter()
     for case in cases:  # what the decisions are (not timed)
-        asking = decide(*case)  # a pool of several asks for its pick; one number does not
+        asking = decide(*case[:4])  # a pool of several asks for its pick; one number does not
         pools.append(
             len(asking.asks.pool.usable) if asking.asks else int(asking.number is not None)
         )
@@ -1300,14 +1296,23 @@ def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[F
     return figures, pool
 
 
-def decide_with_pick(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decision:
-    """The pure work of one decision: ``decide``, and when a pool asks for its pick, ``decide``
-    again with it (the database's answer stood in for by the pool's first number)."""
+def decide_with_pick(
+    snapshot: Snapshot, usage: Usage, call: Call, now: datetime, picked: Usage
+) -> Decision:
+    """The pure work of one decision: ``decide``, and when a pool asks for its pick,
+    ``decide`` going on with it (``picked``: the database's answer, stood in for by the
+    pool's first number, made before the clock runs)."""
     decision = decide(snapshot, usage, call, now)
     if decision.asks is None:
         return decision
-    tier = decision.asks
-    return decide(snapshot, Usage({tier.key: tier.pool.usable[0].id}), call, now)
+    return decide(snapshot, picked, call, now, decision)
+
+
+def with_pick(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Usage:
+    """The usage ``decide_with_pick`` goes on with: the pick of the pool the call asks for
+    (its first number), if it asks."""
+    tier = decide(snapshot, usage, call, now).asks
+    return Usage({tier.key: tier.pool.usable[0].id}) if tier else usage
 
 
 def run_size(size: int, calls: int, args: argparse.Namespace, plan: Plan) -> Result:

@@ -166,6 +166,28 @@ def test_a_pool_of_several_numbers_asks_for_its_pick_and_shows_it_o5() -> None:
     assert (answered.number, answered.picked) == (b, "local:US:212")
 
 
+def test_given_its_pick_a_decision_goes_on_where_it_stopped_with_the_same_answer_o5_o7() -> None:
+    a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
+    snap = snapshot(
+        a, b, c, CHI, default=CHI.e164, policy=("agent", "local_presence", "organisation")
+    )
+    call = Call(AGENT, callee("+12125559999"))
+    asking = decide(snap, Usage(), call, NOW)
+    assert [e.step for e in asking.trace] == ["agent"]
+    for pick in ("b", None):
+        usage = Usage(picks={"local:US:212": pick})
+        went_on = decide(snap, usage, call, NOW, asking)
+        assert went_on == decide(snap, usage, call, NOW)  # as if walked again from the start
+        steps = [(e.step, e.result) for e in went_on.trace]
+        chosen = (
+            [("local_presence", "chosen")]
+            if pick
+            else [("local_presence", "skipped"), ("organisation", "chosen")]
+        )
+        assert steps == [("agent", "no_match"), *chosen]
+        assert went_on.number == (b if pick else CHI)
+
+
 def test_the_pick_is_the_number_used_least_today_then_least_recently_o5() -> None:
     a, b, c = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("abc", 1))
     pool = snapshot(a, b, c).by_area_code["US", "212"]

@@ -8,14 +8,16 @@ Choosing among several (O5): the number this callee was last shown, if it is in 
 still eligible (unless the campaign turns that off); else the pool's eligible number used
 least today, then least recently. Use is counted in the database, across every process, so
 the decision does not compute that pick itself: it returns a ``Decision`` that ``asks`` for
-the pool's pick, and is called again with the answer in ``Usage.picks``. The rule the
-store's indexed pick follows is ``callerid_picks.least_used``.
+the pool's pick, and is called again with the answer in ``Usage.picks`` and that decision,
+going on from where it stopped. The rule the store's indexed pick follows is
+``callerid_picks.least_used``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from numberdesk.domain.callerid_index import (
     AgentCard,
@@ -67,8 +69,7 @@ class Usage:
     last_shown_to_callee: str | None = None
 
 
-@dataclass(frozen=True)
-class TraceEntry:
+class TraceEntry(NamedTuple):
     """One step tried: chosen, skipped (candidates, none usable) or no_match (no candidates)."""
 
     step: str
@@ -76,38 +77,60 @@ class TraceEntry:
     reason: str
 
 
-@dataclass(frozen=True)
-class Decision:
+class Stop(NamedTuple):
+    """Where a decision that asks for a pick stopped: the step's place in the policy, the
+    step's tiers and the place of the one that asks. Given the pick, the walk goes on from
+    there rather than from the first step again."""
+
+    step: int
+    tiers: tuple[Tier, ...]
+    tier: int
+
+
+class Decision(NamedTuple):
     """The chosen number (None: nothing eligible, or a pick to ask for), its step, and the
     trace. ``asks``: the tier whose pool must pick (O5) before the decision can go on;
-    ``picked``: the key of the pool whose pick chose the number (None when sticky or alone)."""
+    ``picked``: the key of the pool whose pick chose the number (None when sticky or alone).
+    A named tuple, as ``TraceEntry``: made once or twice a call, faster than a frozen
+    dataclass."""
 
     number: Candidate | None
     step: str | None
     trace: tuple[TraceEntry, ...]
     picked: str | None = None
     asks: Tier | None = None
+    stopped: Stop | None = None
 
 
-def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decision:
-    """Walk the policy; the first step with an eligible number chooses (O1, O3-O5)."""
-    campaign = call.campaign
+def decide(
+    snapshot: Snapshot, usage: Usage, call: Call, now: datetime, asked: Decision | None = None
+) -> Decision:
+    """Walk the policy; the first step with an eligible number chooses (O1, O3-O5). ``asked``:
+    this call's last decision; if it asked for a pick, now in ``usage.picks``, the walk goes on
+    from where it stopped (what came before chose nothing, and a pick does not change that)."""
     cap = daily_cap(snapshot, call)
     if call.requested:
-        asked = requested_caller_id(snapshot, usage, call, cap, now)
-        entry = TraceEntry(Step.REQUESTED, "chosen", f"{asked.e164}: asked for, and allowed")
-        return Decision(asked, Step.REQUESTED, (entry,))
+        wanted = requested_caller_id(snapshot, usage, call, cap, now)
+        entry = TraceEntry(Step.REQUESTED, "chosen", f"{wanted.e164}: asked for, and allowed")
+        return Decision(wanted, Step.REQUESTED, (entry,))
+    stop = asked.stopped if asked else None
+    trace = list(asked.trace) if asked and stop else []
     sticky = is_sticky(call)
-    trace: list[TraceEntry] = []
-    for step in policy_of(snapshot, campaign):
-        tiers = [t for t in tiers_of(Step(step), snapshot, call) if t.pool]
+    policy = policy_of(snapshot, call.campaign)
+    for place in range(stop.step if stop else 0, len(policy)):
+        step = policy[place]
+        if stop and place == stop.step:
+            tiers, first = stop.tiers, stop.tier
+        else:
+            tiers, first = tuple(t for t in tiers_of(step, snapshot, call) if t.pool), 0
         if not tiers:
-            trace.append(TraceEntry(step, "no_match", nothing_for(Step(step), call)))
+            trace.append(TraceEntry(step, "no_match", nothing_for(step, call)))
             continue
-        for tier in tiers:
+        for at in range(first, len(tiers)):
+            tier = tiers[at]
             chosen = choose(tier, usage, cap, now, sticky=sticky)
             if isinstance(chosen, Tier):
-                return Decision(None, step, tuple(trace), asks=tier)
+                return Decision(None, step, tuple(trace), asks=tier, stopped=Stop(place, tiers, at))
             if chosen is not None:
                 picked = tier.key if tier.key in usage.picks else None
                 why = f"{chosen.e164}: {tier.label}"
@@ -121,7 +144,7 @@ def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decis
 
 def policy_of(snapshot: Snapshot, campaign: CampaignPlan | None) -> tuple[str, ...]:
     """The steps a call follows: its campaign's policy, else the org's (O3)."""
-    return tuple((campaign.policy if campaign else None) or snapshot.policy)
+    return (campaign.policy if campaign else None) or snapshot.policy
 
 
 def is_sticky(call: Call) -> bool:
@@ -175,15 +198,14 @@ def requested_caller_id(
     snapshot: Snapshot, usage: Usage, call: Call, cap: int | None, now: datetime
 ) -> Candidate:
     """A requested caller ID is used only if the agent may use it and it is eligible (O2)."""
-    number_id = snapshot.by_e164.get(call.requested or "")
-    if number_id is None or not _may_use(snapshot, call, number_id):
+    number = snapshot.by_e164.get(call.requested or "")
+    if number is None or not _may_use(snapshot, call, number.id):
         raise Forbidden(
             "caller_id_not_allowed",
             f"{call.requested} is not a caller ID this agent may use (rule O2): use the agent's "
             "caller ID, personal or company number, a number of the campaign, or the "
             "organisation's default.",
         )
-    number = snapshot.numbers[number_id]
     refused = why_not(number, usage, cap, now)
     if refused:
         raise Forbidden(
@@ -195,13 +217,13 @@ def requested_caller_id(
 
 def _may_use(snapshot: Snapshot, call: Call, number_id: str) -> bool:
     agent, campaign = call.agent, call.campaign
+    caller_id, default = snapshot.by_e164.get(agent.caller_id or ""), snapshot.default_number
     own = {agent.personal_number_id, agent.company_number_id}
-    own.add(snapshot.by_e164.get(agent.caller_id or ""))
-    own.add(snapshot.by_e164.get(snapshot.default_caller_id or ""))
+    own.update(c.id for c in (caller_id, default) if c)
     return number_id in own or (campaign is not None and number_id in campaign.number_ids)
 
 
-def _refusals(tiers: list[Tier], usage: Usage, cap: int | None, now: datetime) -> str:
+def _refusals(tiers: tuple[Tier, ...], usage: Usage, cap: int | None, now: datetime) -> str:
     """Why no number of these tiers could be shown: the first few, then how many more."""
     reasons: dict[str, None] = {}
     for tier in tiers:

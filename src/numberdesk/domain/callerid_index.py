@@ -103,7 +103,7 @@ class Snapshot:
     """Everything the decision reads about one org, indexed for the call path."""
 
     numbers: Mapping[str, Candidate]
-    by_e164: Mapping[str, str]
+    by_e164: Mapping[str, Candidate]
     by_area_code: Mapping[tuple[str, str], Pool]  # (country, area code) -> its numbers
     by_region: Mapping[tuple[str, str], Pool]  # (country, region) -> its numbers
     agents: Mapping[str, AgentCard]
@@ -111,6 +111,11 @@ class Snapshot:
     policy: tuple[str, ...]
     default_caller_id: str | None = None
     daily_cap: int | None = None
+
+    @cached_property
+    def default_number(self) -> Candidate | None:
+        """The organisation's default caller ID, if it is one of its numbers."""
+        return self.by_e164.get(self.default_caller_id or "")
 
     def campaign_pools(self, plan: CampaignPlan) -> CampaignPools:
         """The campaign's pools, as indexed (or grouped now for a plan built elsewhere)."""
@@ -171,7 +176,7 @@ def build_snapshot(
     }
     return Snapshot(
         numbers=by_id,
-        by_e164={c.e164: c.id for c in by_id.values()},
+        by_e164={c.e164: c for c in by_id.values()},
         by_area_code=pools_by(by_id.values(), area_keys),
         by_region=pools_by(by_id.values(), region_keys),
         agents={a.id: a for a in agents},

@@ -56,8 +56,9 @@ def decide_in_memory(
     if uses is None:
         uses = {i: Use(calls) for i, calls in usage.calls_today.items()}
     cap = daily_cap(snapshot, call)
+    decision: Decision | None = None
     while True:
-        decision = decide(snapshot, usage, call, now)
+        decision = decide(snapshot, usage, call, now, decision)
         if decision.asks is None:
             return decision
         pick = least_used(decision.asks.pool, uses, cap, now)

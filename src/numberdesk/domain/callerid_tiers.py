@@ -83,7 +83,7 @@ class Tier:
 def _local_tiers(snapshot: Snapshot, call: Call) -> list[Tier]:
     """Longest area-code match first; in each: the agent's caller ID, the campaign's, the org's."""
     callee, campaign = call.callee, call.campaign
-    agent_number = snapshot.numbers.get(snapshot.by_e164.get(call.agent.caller_id or "", ""))
+    agent_number = snapshot.by_e164.get(call.agent.caller_id or "")
     mine = snapshot.campaign_pools(campaign).by_area_code if campaign else {}
     tiers: list[Tier] = []
     for length in range(min(len(callee.national), 6), 0, -1):
@@ -107,11 +107,13 @@ def _local_tiers(snapshot: Snapshot, call: Call) -> list[Tier]:
     return tiers
 
 
-def tiers_of(step: Step, snapshot: Snapshot, call: Call) -> list[Tier]:
-    agent, campaign, callee = call.agent, call.campaign, call.callee
-    if step is Step.LOCAL_PRESENCE:
+def tiers_of(step: str, snapshot: Snapshot, call: Call) -> list[Tier]:
+    """The tiers a step reads for the call, in order of preference (``step``: a policy's
+    word, compared with the steps as the string it is)."""
+    campaign, callee = call.campaign, call.callee
+    if step == Step.LOCAL_PRESENCE:
         return _local_tiers(snapshot, call)
-    if step is Step.NEARBY:
+    if step == Step.NEARBY:
         key = (callee.country, callee.region or "")
         where = f"in {callee.region}"
         tiers = [
@@ -127,7 +129,7 @@ def tiers_of(step: Step, snapshot: Snapshot, call: Call) -> list[Tier]:
                 0, Tier(f"a campaign number {where}", mine, f"near:{campaign.id}:{key[0]}:{key[1]}")
             )
         return tiers
-    if step is Step.CAMPAIGN:
+    if step == Step.CAMPAIGN:
         if campaign is None:
             return []
         pools = snapshot.campaign_pools(campaign)
@@ -140,17 +142,19 @@ def tiers_of(step: Step, snapshot: Snapshot, call: Call) -> list[Tier]:
             ),
             Tier("a campaign number", pools.every, f"campaign:{campaign.id}"),
         ]
-    label, number_id = {
-        Step.AGENT: ("the agent's caller ID", snapshot.by_e164.get(agent.caller_id or "")),
-        Step.PERSONAL: ("the agent's personal number", agent.personal_number_id),
-        Step.COMPANY: ("the agent's company number", agent.company_number_id),
-        Step.ORGANISATION: (
-            "the organisation's default caller ID",
-            snapshot.by_e164.get(snapshot.default_caller_id or ""),
-        ),
-    }[step]
-    number = snapshot.numbers.get(number_id or "")
+    label, number = _the_one(step, snapshot, call.agent)
     return [_one(label, number)] if number else []
+
+
+def _the_one(step: str, snapshot: Snapshot, agent: AgentCard) -> tuple[str, Candidate | None]:
+    """The number a step of one number reads, and what to call it in the trace."""
+    if step == Step.AGENT:
+        return "the agent's caller ID", snapshot.by_e164.get(agent.caller_id or "")
+    if step == Step.PERSONAL:
+        return "the agent's personal number", snapshot.numbers.get(agent.personal_number_id or "")
+    if step == Step.COMPANY:
+        return "the agent's company number", snapshot.numbers.get(agent.company_number_id or "")
+    return "the organisation's default caller ID", snapshot.default_number
 
 
 def _one(label: str, number: Candidate) -> Tier:
@@ -158,14 +162,21 @@ def _one(label: str, number: Candidate) -> Tier:
     return Tier(label, Pool((number,)), f"one:{number.id}")
 
 
-def nothing_for(step: Step, call: Call) -> str:
+def nothing_for(step: str, call: Call) -> str:
+    """Why a step found no candidates at all (a ``no_match`` in the trace)."""
     callee = call.callee
-    return {
-        Step.LOCAL_PRESENCE: f"no number covers the area code of {callee.e164}",
-        Step.NEARBY: f"no number in {callee.region or 'an unknown region'}",
-        Step.AGENT: "the agent's card has no caller ID",
-        Step.CAMPAIGN: "no campaign" if call.campaign is None else "the campaign has no numbers",
-        Step.PERSONAL: "the agent has no personal number",
-        Step.COMPANY: "the agent has no company number",
-        Step.ORGANISATION: "the organisation has no default caller ID",
-    }[step]
+    if step == Step.LOCAL_PRESENCE:
+        return f"no number covers the area code of {callee.e164}"
+    if step == Step.NEARBY:
+        return f"no number in {callee.region or 'an unknown region'}"
+    if step == Step.CAMPAIGN:
+        return "no campaign" if call.campaign is None else "the campaign has no numbers"
+    return NO_NUMBER_OF_ITS_OWN[step]
+
+
+NO_NUMBER_OF_ITS_OWN: dict[str, str] = {
+    Step.AGENT: "the agent's card has no caller ID",
+    Step.PERSONAL: "the agent has no personal number",
+    Step.COMPANY: "the agent has no company number",
+    Step.ORGANISATION: "the organisation has no default caller ID",
+}

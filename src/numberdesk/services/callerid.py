@@ -32,6 +32,7 @@ from numberdesk.domain.callerid import (
     Callee,
     CampaignPlan,
     Candidate,
+    Decision,
     Snapshot,
     Step,
     TraceEntry,
@@ -185,8 +186,9 @@ def _take(
     ``rebuild``: ``IndexNotReady`` when the pool's copy of its numbers must be renewed."""
     usage = Usage()
     sticky_to = call.callee.e164 if is_sticky(call) else None
+    decision: Decision | None = None  # the last one: if it asked for a pick, it goes on
     while True:
-        decision = decide(snapshot, usage, call, when.now)
+        decision = decide(snapshot, usage, call, when.now, decision)
         step = str(decision.step)
         if decision.asks is not None:
             tier = decision.asks
@@ -236,5 +238,5 @@ def _nothing_eligible(trace: tuple[TraceEntry, ...]) -> Conflict:
         "no_caller_id",
         "No number may be shown for this call (rule O7): every step of the policy was "
         "tried; the trace says why each was skipped.",
-        extra={"trace": [vars(t) for t in trace]},
+        extra={"trace": [t._asdict() for t in trace]},
     )
