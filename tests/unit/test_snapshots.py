@@ -1,0 +1,84 @@
+"""The call path's indexes: built once per change, without the cycle collector walking them."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from numberdesk.domain.orgs import Org
+from numberdesk.services.snapshots import Snapshots, collector_paused
+
+
+@pytest.fixture(autouse=True)
+def collector_on() -> Iterator[None]:
+    """Each test starts with the collector on and leaves it on."""
+    gc.enable()
+    yield
+    gc.enable()
+
+
+@dataclass(frozen=True)
+class Built:
+    """An index, and whether the collector was on while it was built."""
+
+    version: int
+    collector_ran: bool
+
+
+def org(version: int) -> Org:
+    """An org whose configuration is at ``version``."""
+    created = datetime(2026, 11, 1, tzinfo=UTC)
+    return Org("org_1", "Acme", "US", "America/New_York", created, config_version=version)
+
+
+def test_an_index_is_built_with_the_collector_paused_and_frozen_after() -> None:
+    snapshots = Snapshots()
+    frozen = gc.get_freeze_count()
+    built = snapshots.rebuilt(
+        "org_1", Built, lambda: org(3), lambda o: Built(o.config_version, gc.isenabled())
+    )
+    assert built == Built(3, collector_ran=False)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > frozen  # later collections do not walk what was built
+
+
+def test_the_collector_comes_back_when_a_build_fails() -> None:
+    def failing(_: Org) -> Built:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        Snapshots().rebuilt("org_1", Built, lambda: org(1), failing)
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off() -> None:
+    gc.disable()
+    with collector_paused():
+        pass
+    assert not gc.isenabled()
+
+
+def test_the_collector_stays_paused_until_the_last_of_two_builds_ends() -> None:
+    first_inside, second_done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def other_build() -> None:
+        with collector_paused():
+            first_inside.set()
+            second_done.wait(5)
+        seen.append(gc.isenabled())
+
+    thread = threading.Thread(target=other_build)
+    thread.start()
+    first_inside.wait(5)
+    with collector_paused():
+        pass
+    seen.append(gc.isenabled())  # the other build is still under way
+    second_done.set()
+    thread.join(5)
+    assert seen == [False, True]
