@@ -12,12 +12,12 @@ not once per waiting call.
 A caller that must not wait for a build (the API's event loop, which answers decisions
 without a thread hop) asks with ``rebuild=False`` and gets ``IndexNotReady`` instead.
 
-Python's cycle collector is paused while an index is built, and what the process then holds
-is frozen out of later collections (``collector_paused``). An index is millions of objects
-at a million numbers, none of them in a reference cycle: each full collection during a build
-walked all of them, holding the interpreter lock, so other orgs' calls on the process stood
-still meanwhile (bench/README.md: six such collections in a 100k-number build, 0.06-0.34 s
-each, about a fifth of the build). Objects no longer referenced are still freed at once.
+Python's cycle collector is paused while an index is built (``collector_paused``). An index
+is millions of objects at a million numbers, none of them in a reference cycle: each full
+collection during a build walked all of them, holding the interpreter lock, so other orgs'
+calls on the process stood still meanwhile (bench/README.md: up to six such collections in a
+100k-number build, 0.06-0.34 s each, about a fifth of the build). Objects no longer
+referenced are still freed at once; the collector walks the new index again later, once.
 """
 
 from __future__ import annotations
@@ -123,11 +123,9 @@ _builds = _Builds()
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No automatic cycle collection while the block (an index build) runs, nor while
-    another thread's does. When the last one ends, the youngest generation, where all the
-    builds made sits, is collected once (its garbage in reference cycles freed, about 150
-    objects a build at 10k numbers), then what the process holds is frozen (``gc.freeze``),
-    so later collections do not walk the new index again; the collector is then as it was
-    before the first build began."""
+    another thread's does; when the last one ends, the collector is as it was before the
+    first began. (Not ``gc.freeze``: a desk that is dropped, as tests and benchmarks drop
+    theirs, is freed by the collector, and frozen it would never be.)"""
     with _builds.guard:
         if _builds.under_way == 0:
             _builds.collector_was_on = gc.isenabled()
@@ -138,11 +136,8 @@ def collector_paused() -> Iterator[None]:
     finally:
         with _builds.guard:
             _builds.under_way -= 1
-            if _builds.under_way == 0:
-                gc.collect(0)  # the builds' own garbage: all of it is in the youngest generation
-                gc.freeze()
-                if _builds.collector_was_on:
-                    gc.enable()
+            if _builds.under_way == 0 and _builds.collector_was_on:
+                gc.enable()
 
 
 def on_current_index(
