@@ -1256,8 +1256,8 @@ def requests_of(org: OrgData, count: int, seed: str) -> list[tuple[str, str, str
 
 def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[Figures, float]:
     """The pure ``decide()`` over the built snapshot, one call at a time, empty usage (a pool
-    that asks for its pick is answered and decided again), best of 3 rounds; and the mean size
-    of the pool that chose."""
+    that asks for its pick is answered and the decision goes on), best of 3 rounds; and the
+    mean size of the pool that chose."""
     indexed = desk.snapshots[org.org_id]
     assert isinstance(indexed, Indexed)
     snapshot = indexed.snapshot
