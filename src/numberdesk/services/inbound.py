@@ -4,10 +4,10 @@ A decision is made on the org's index this process holds (``services/inbound_ind
 reading only what the route needs for this caller in one statement (the last callers, the
 contacts with the caller's phone and the presence of the agents involved:
 ``InboundRepo.looked_up``), each statement on its own (PostgreSQL's call path has no BEGIN
-and COMMIT round trips). No query asks for the config
-version: the record is written only while the version is the index's, and when it moved the
-decision is made again on the rebuilt index (``services/inbound_records.py``); a dry run ("try
-a call"), which writes nothing, reads the version first. For a voice call to a company number
+and COMMIT round trips). No query asks for the config version: the record is written only
+while the version is the index's, and when it moved the decision is made again on the
+rebuilt index (``services/inbound_records.py``); a dry run ("try a call"), which writes
+nothing, reads the version first. For a voice call to a company number
 the call limit (I10) is one transaction: the number's row is locked, its live calls counted,
 and an admitted call counted until its ``ended`` event or ``max_call_minutes``. The pure
 ``domain.inbound.decide`` answers.

@@ -189,7 +189,7 @@ def _record_values(
     item: InboxItem | None,
     timeline: Sequence[TimelineEntry],
 ) -> dict[str, Any]:
-    """The values ``_record_all`` is sent with (PostgreSQL: JSON as psycopg's ``Jsonb``)."""
+    """The values ``inbound_sql.record_all`` is sent with (JSON as psycopg's ``Jsonb``)."""
     values = dump(call, s.inbound_calls) | {"version": version}
     values["selected"] = Jsonb(values["selected"])
     values |= {

@@ -38,6 +38,7 @@ LAST_CALLERS = 5  # the agents a last-caller route may ring, most recent first (
 
 @cache
 def forget_expired() -> Executable:
+    """The number's live-call rows whose end never came, deleted (I10)."""
     a = s.inbound_active_calls.c
     return delete(s.inbound_active_calls).where(
         a.org_id == bindparam("org"),
@@ -106,6 +107,7 @@ def looked_up(dialect: str) -> Executable:
 
 @cache
 def lock_number() -> Executable:
+    """The dialled number's row, locked so its calls are admitted one at a time (I10)."""
     t = s.numbers.c
     query = select(t.id).where(t.org_id == bindparam("org"), t.id == bindparam("number"))
     return query.with_for_update(key_share=True)
@@ -113,6 +115,7 @@ def lock_number() -> Executable:
 
 @cache
 def live_calls() -> Executable:
+    """The number's live calls now, and its rows that outlived their end (I10)."""
     a = s.inbound_active_calls.c
     now = bindparam("now", type_=a.expires_at.type)
     live = func.count().filter(a.expires_at > now)
@@ -137,7 +140,7 @@ def record(dialect: str) -> Executable:
 
 @cache
 def record_all() -> Executable:
-    """PostgreSQL: the call's record (``_record``) and, only when it was written, the
+    """PostgreSQL: the call's record (``record``) and, only when it was written, the
     admission (bound ``admits``), the inbox item and its agents (``opens``) and the timeline
     entries (one per ``entry_ids``/``contact_ids`` pair), as one statement."""
     recorded = cast(Any, record("postgresql")).cte("recorded")
@@ -197,6 +200,6 @@ def record_all() -> Executable:
             written
         ),
     )
-    ctes = [w.cte(name) for w, name in ((admitted, "admitted"), (opened, "opened"))]
-    ctes += [offered.cte("offered"), noted.cte("noted")]
-    return select(recorded.c.id).add_cte(*ctes)
+    return select(recorded.c.id).add_cte(
+        admitted.cte("admitted"), opened.cte("opened"), offered.cte("offered"), noted.cte("noted")
+    )
