@@ -3,9 +3,10 @@
 ``POST /bench/stub`` reads the same body as ``POST /v1/decisions/outbound`` and answers the
 same shape the same way, but with a constant answer: no auth, no database, no decision. What it sustains
 is the framework's ceiling on this machine. ``POST /bench/stub-inbound`` does the same for
-``POST /v1/decisions/inbound``. ``POST /bench/stub-round-trip`` and
-``/bench/stub-inbound-round-trip`` add one prepared statement on a pooled PostgreSQL connection:
-the ceiling of any decision that asks the database once. ``GET /bench/state`` tells which worker process answered and
+``POST /v1/decisions/inbound``. ``POST /bench/stub-round-trip`` adds one prepared statement,
+sent as outbound decisions send theirs, on the event loop's pipeline (``store/pipeline``);
+``/bench/stub-inbound-round-trip`` adds one on a pooled PostgreSQL connection, as inbound
+decisions still send theirs: the ceiling of any decision that asks the database once. ``GET /bench/state`` tells which worker process answered and
 which orgs' caller-ID and inbound indexes it has built, so the benchmarks can warm both up.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import bindparam, func, select
 
 from numberdesk.api.app import create_app
 from numberdesk.api.routes.callerid import OutboundIn, OutboundOut
@@ -25,10 +27,12 @@ from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
 from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.inbound_index import InboundIndex
+from numberdesk.store.schema import users
 
 STUB_E164 = "+12125550123"
 STUB_AGENT = "usr_stub"
 ROUND_TRIP = "SELECT count(*) FROM users WHERE id = %s"
+PIPELINED_ROUND_TRIP = select(func.count()).select_from(users).where(users.c.id == bindparam("id"))
 
 
 def make() -> FastAPI:
@@ -65,9 +69,11 @@ def make() -> FastAPI:
 
     @bench.post("/bench/stub-round-trip", response_model=OutboundOut)
     async def stub_round_trip(body: OutboundIn) -> Response:
-        """The stub plus one database round trip: the most any decision that asks the
-        database once can reach on this machine."""
-        round_trip(body.agent_id)
+        """The stub plus one database round trip on the loop's pipeline, as an outbound
+        decision asks: the most any decision that asks the database once can reach."""
+        pipeline = desk.store.pipeline()
+        assert pipeline is not None, "the benchmarks run on PostgreSQL"
+        await pipeline.exchange([(PIPELINED_ROUND_TRIP, {"id": body.agent_id})])
         return await stub(body)
 
     @bench.post("/bench/stub-inbound", response_model=InboundOut)

@@ -20,7 +20,7 @@ from numberdesk.domain.callerid import (
 )
 from numberdesk.domain.callerid_picks import Use, decide_in_memory, least_used
 from numberdesk.domain.errors import Forbidden, Invalid
-from numberdesk.services.callerid import callee_of
+from numberdesk.services.callerid_choice import callee_of
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 DEFAULT = ("local_presence", "agent", "campaign", "organisation")

@@ -3,11 +3,13 @@
 A decision over a current index is Python around one or two short statements. Handing it to a
 worker thread, as FastAPI does for every sync route, costs more than the decision: the hop and
 the threads' contention for the GIL cut a server's decisions per second by about a third
-(bench/README.md). So the routes ask the service on the loop, with ``rebuild=False``; when the
-org's index must first be built (after a configuration change: seconds at a million
-numbers), or a pool's copy of its numbers renewed, the service refuses before it records
-anything, and the same decision runs in a worker thread, which waits for that work while the
-loop goes on answering. At most ``FALLBACKS`` such decisions run at once per process, fewer
+(bench/README.md). So the routes ask the service on the loop: the outbound decision with its
+statements on the loop's pipeline (``services.callerid.decide_outbound_on_loop``), where the
+loop answers other requests while PostgreSQL works; the inbound one with ``rebuild=False``,
+its statements on a pooled connection, the loop waiting. When the org's index must first be
+built (after a configuration change: seconds at a million numbers), or a pool's copy of its
+numbers renewed, the service refuses before it records anything, and the same decision runs
+in a worker thread, which waits for that work while the loop goes on answering. At most ``FALLBACKS`` such decisions run at once per process, fewer
 than the call path's pool holds connections (``store/db.make_call_path_engine``), so the
 loop always finds one.
 
@@ -24,7 +26,7 @@ seconds.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -58,14 +60,22 @@ async def caller(request: Request) -> tuple[Desk, Actor]:
     return desk, await actor_of(desk, request.headers.get("authorization"))
 
 
-async def decided(decide: Callable[..., T], request: Request, **arguments: Any) -> T:
-    """``decide(desk, actor, **arguments)`` for the request's caller: on the event loop with
-    ``rebuild=False``, or in a worker thread when its index must be built first or the
+async def decided(
+    decide: Callable[..., T],
+    request: Request,
+    on_loop: Callable[..., Awaitable[T]] | None = None,
+    **arguments: Any,
+) -> T:
+    """``decide(desk, actor, **arguments)`` for the request's caller: on the event loop
+    (``on_loop`` when given, its statements on the loop's pipeline; else ``decide`` with
+    ``rebuild=False``), or in a worker thread when its index must be built first or the
     database takes one writer at a time."""
     desk, actor = await caller(request)
     if desk.one_writer_at_a_time:
         return await to_thread.run_sync(partial(decide, desk, actor, **arguments))
     try:
+        if on_loop is not None:
+            return await on_loop(desk, actor, **arguments)
         return decide(desk, actor, rebuild=False, **arguments)
     except IndexNotReady:
         whole = partial(decide, desk, actor, **arguments)

@@ -12,60 +12,36 @@ round trip on PostgreSQL. When a pool of several numbers chooses (O5), that writ
 chooses in the pool, after taking the pool's row in the same round trip
 (``CallerIdRepo.pick``): the number the callee was shown last time, if sticky and eligible,
 else the number used least today, then least recently; so concurrent decisions over one
-pool, from any process, choose one after the other. Nothing is queried per candidate, and
-nothing is batched: a crash of numberdesk loses no decision that was answered. The call
-path's commits do not wait for the disk (``store/db.make_call_path_engine``), so a crash of
-the PostgreSQL server can lose its last 0.6 s of them, unless
-``NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT=on``.
+pool, from any process, choose one after the other. Nothing is queried per candidate.
+
+The decision itself (``callerid_choice.choosing``) asks the database through whoever drives
+it: ``decide_outbound`` sends its statements on a connection of the call path's pool and
+waits; ``decide_outbound_on_loop``, the API's, sends the same statements on the event loop's
+pipeline (``store/pipeline``), where they travel with those of the decisions the process
+answers meanwhile, and leaves what it may not wait for (the org's index built, a pool's copy
+renewed) to ``decide_outbound`` in a worker thread. Either way each decision's write is its
+own transaction, committed before it is answered: a crash of numberdesk loses no decision
+that was answered. The call path's commits do not wait for the disk
+(``store/db.make_call_path_engine``), so a crash of the PostgreSQL server can lose its last
+0.6 s of them, unless ``NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT=on``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
+from typing import cast
 
-import phonenumbers
-
-from numberdesk.domain.callerid import (
-    Call,
-    Callee,
-    CampaignPlan,
-    Candidate,
-    Decision,
-    Snapshot,
-    Step,
-    TraceEntry,
-    Usage,
-    daily_cap,
-    decide,
-    is_sticky,
-    policy_of,
-)
-from numberdesk.domain.errors import Conflict, not_found
+from numberdesk.domain.errors import Problem, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.domain.phones import REMEMBERED, e164_of, parse_phone
-from numberdesk.domain.regions import region_of
-from numberdesk.services.callerid_index import Indexed, build_index, org_day
+from numberdesk.services.callerid_choice import Asked, Count, OutboundAnswer, Pick, choosing
+from numberdesk.services.callerid_index import Indexed, build_index
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady, OutOfDate, on_current_index
-from numberdesk.store.callerid import Attempt, CallerIdRepo, PoolNotCopied, Taken, When
+from numberdesk.store.callerid import CallerIdRepo, PoolNotCopied, Taken
+from numberdesk.store.callerid_loop import CallerIdOnLoop
 
-
-@dataclass(frozen=True)
-class OutboundAnswer:
-    """What the PBX shows the callee (O1), and why."""
-
-    call_id: str
-    number: Candidate
-    step: str
-    trace: tuple[TraceEntry, ...]
-
-    @property
-    def attestation(self) -> str:
-        """STIR/SHAKEN hint: A for numbers we own, B for masked ones (O1)."""
-        return "B" if self.number.masked else "A"
+__all__ = ["OutboundAnswer", "agent_id_of", "decide_outbound", "decide_outbound_on_loop"]
 
 
 def decide_outbound(
@@ -85,7 +61,7 @@ def decide_outbound(
     recorded, when the org's index must be built or a pool's copy renewed first."""
     if agent_id != actor.user_id:
         require_manager(actor, "decide caller IDs for other agents")
-    asked = _Asked(agent_id, to, campaign_id, caller_id, call_id or new_id("call"), dry_run)
+    asked = Asked(agent_id, to, campaign_id, caller_id, call_id or new_id("call"), dry_run)
     org_id = actor.org_id
     with desk.store.call_path() as tx:
         repo = CallerIdRepo(tx.conn)
@@ -102,124 +78,82 @@ def decide_outbound(
         )
 
 
-@dataclass(frozen=True)
-class _Asked:
-    """One outbound call as the PBX (or "try a call") asked about it."""
-
-    agent_id: str
-    to: str
-    campaign_id: str | None
-    caller_id: str | None
-    call_id: str
-    dry_run: bool
-
-
 def _decided(
-    repo: CallerIdRepo, indexed: Indexed, org_id: str, asked: _Asked, now: datetime, rebuild: bool
+    repo: CallerIdRepo, indexed: Indexed, org_id: str, asked: Asked, now: datetime, rebuild: bool
 ) -> OutboundAnswer:
     """The decision on ``indexed``, counted and recorded unless a dry run; ``OutOfDate``,
     nothing written, when the org's config version is no longer the index's."""
-    snapshot = indexed.snapshot
-    campaign = _campaign(snapshot, asked.campaign_id)
-    nearby = Step.NEARBY in policy_of(snapshot, campaign)
-    callee = callee_of(asked.to, indexed.country, nearby=nearby)
-    call = _call(snapshot, asked.agent_id, callee, campaign, asked.caller_id)
-    day, day_start = org_day(now, indexed.timezone)
-    when = When(org_id, now, day, day_start, daily_cap(snapshot, call), indexed.version)
-    attempt = None
-    if not asked.dry_run:
-        attempt = Attempt(asked.call_id, asked.agent_id, asked.campaign_id, callee.e164)
-    number, step, trace = _take(repo, snapshot, call, when, attempt, rebuild)
-    return OutboundAnswer(asked.call_id, number, step, trace)
+    decision = choosing(indexed, org_id, asked, now)
+    try:
+        question = next(decision)
+        while True:
+            question = decision.send(_answer(repo, question, rebuild))
+    except StopIteration as chosen:
+        return cast(OutboundAnswer, chosen.value)
 
 
-@lru_cache(maxsize=REMEMBERED)
-def callee_of(to: str, country: str, *, nearby: bool) -> Callee:
-    """The callee read with the org's country; their region (libphonenumber's geography, a
-    tenth of a decision's time) only when the policy has the ``nearby`` step (O3).
-    Remembered (``phones.REMEMBERED``): a callee dialled again is not read again."""
-    phone = parse_phone(to, country, field="to", area_code=nearby)
-    calling_code = str(phonenumbers.country_code_for_region(phone.country))
-    national = phone.e164[1 + len(calling_code) :]
-    region = region_of(phone.e164, phone.country, phone.area_code) if nearby else None
-    return Callee(phone.e164, phone.country, national, region)
-
-
-def _campaign(snapshot: Snapshot, campaign_id: str | None) -> CampaignPlan | None:
-    """The call's campaign, if it names one; 404 when the org has no such campaign."""
-    if not campaign_id:
-        return None
-    campaign = snapshot.campaigns.get(campaign_id)
-    if campaign is None:
-        raise not_found("campaign", campaign_id)
-    return campaign
-
-
-def _call(
-    snapshot: Snapshot,
+async def decide_outbound_on_loop(
+    desk: Desk,
+    actor: Actor,
+    *,
     agent_id: str,
-    callee: Callee,
-    campaign: CampaignPlan | None,
-    caller_id: str | None,
-) -> Call:
-    agent = snapshot.agents.get(agent_id)
-    if agent is None:
-        raise not_found("user", agent_id)
-    requested = e164_of(caller_id, callee.country, field="caller_id") if caller_id else None
-    return Call(agent, callee, campaign, requested)
+    to: str,
+    campaign_id: str | None = None,
+    caller_id: str | None = None,
+    call_id: str | None = None,
+) -> OutboundAnswer:
+    """``decide_outbound`` on the event loop, its write on the loop's pipeline
+    (``store/pipeline``): ``IndexNotReady``, nothing recorded, when the org's index is not
+    held or turns out out of date, or a pool's copy must be renewed first; then
+    ``decide_outbound`` in a worker thread does what this may not wait for."""
+    if agent_id != actor.user_id:
+        require_manager(actor, "decide caller IDs for other agents")
+    org_id = actor.org_id
+    indexed = desk.snapshots.get(org_id)
+    pipeline = desk.store.pipeline()
+    if not isinstance(indexed, Indexed) or pipeline is None:
+        raise IndexNotReady(org_id)
+    repo = CallerIdOnLoop(pipeline)
+    asked = Asked(agent_id, to, campaign_id, caller_id, call_id or new_id("call"), False)
+    decision = choosing(indexed, org_id, asked, desk.now())
+    try:
+        question = next(decision)
+        while True:
+            question = decision.send(await _answer_on_loop(repo, question))
+    except StopIteration as chosen:
+        return cast(OutboundAnswer, chosen.value)
+    except OutOfDate as stale:
+        raise IndexNotReady(org_id) from stale
+    except Problem:  # a refusal stands only if made on the configuration of now
+        if await repo.config_version(org_id) != indexed.version:
+            raise IndexNotReady(org_id) from None
+        raise
 
 
-def _take(
-    repo: CallerIdRepo,
-    snapshot: Snapshot,
-    call: Call,
-    when: When,
-    attempt: Attempt | None,
-    rebuild: bool,
-) -> tuple[Candidate, str, tuple[TraceEntry, ...]]:
-    """Decide; when a pool must choose, the database chooses (the callee's last caller ID if
-    the call is sticky and it is eligible, else the number used least today, then least
-    recently) and counts the call on it; a number chosen otherwise is counted after.
-    ``attempt`` None: a dry run counts nothing. A number that reached its daily cap meanwhile
-    is left out and the decision runs again, moving on along the policy (O5, O6).
-    ``OutOfDate`` when the database wrote nothing because the config version moved. Not
-    ``rebuild``: ``IndexNotReady`` when the pool's copy of its numbers must be renewed."""
-    usage = Usage()
-    sticky_to = call.callee.e164 if is_sticky(call) else None
-    decision: Decision | None = None  # the last one: if it asked for a pick, it goes on
-    while True:
-        decision = decide(snapshot, usage, call, when.now, decision)
-        step = str(decision.step)
-        if decision.asks is not None:
-            tier = decision.asks
-            try:
-                taken = repo.pick(
-                    tier.key, tier.pool, when, attempt, step, sticky_to=sticky_to, copy=rebuild
-                )
-            except PoolNotCopied as stale:
-                raise IndexNotReady(when.org_id) from stale
-            _still_current(taken, when)
-            usage.picks[tier.key] = taken.number_id
-            if taken.sticky:
-                usage = replace(usage, last_shown_to_callee=taken.number_id)
-            continue
-        number = decision.number
-        if number is None:
-            raise _nothing_eligible(decision.trace)
-        if attempt is None or decision.picked:
-            return number, step, decision.trace
-        taken = repo.count_call(number.id, when, attempt, step)
-        _still_current(taken, when)
-        if taken.number_id is not None:
-            return number, step, decision.trace
-        usage.calls_today[number.id] = when.cap or 0  # only a cap refuses a count
+def _answer(repo: CallerIdRepo, question: Pick | Count, rebuild: bool) -> Taken:
+    """What the database took for a decision's question. Not ``rebuild``: ``IndexNotReady``
+    when the pool's copy of its numbers must be renewed first."""
+    if isinstance(question, Count):
+        return repo.count_call(*question)
+    tier, when, attempt, step, sticky_to = question
+    try:
+        return repo.pick(
+            tier.key, tier.pool, when, attempt, step, sticky_to=sticky_to, copy=rebuild
+        )
+    except PoolNotCopied as stale:
+        raise IndexNotReady(when.org_id) from stale
 
 
-def _still_current(taken: Taken, when: When) -> None:
-    """``OutOfDate`` when the database saw another config version than the decision's, and
-    so wrote nothing."""
-    if taken.version != when.version:
-        raise OutOfDate(when.org_id)
+async def _answer_on_loop(repo: CallerIdOnLoop, question: Pick | Count) -> Taken:
+    """``_answer`` on the event loop's pipeline, never renewing a pool's copy."""
+    if isinstance(question, Count):
+        return await repo.count_call(*question)
+    tier, when, attempt, step, sticky_to = question
+    assert attempt is not None, "a decision on the loop is never a dry run"
+    try:
+        return await repo.pick(tier.key, tier.pool, when, attempt, step, sticky_to=sticky_to)
+    except PoolNotCopied as stale:
+        raise IndexNotReady(when.org_id) from stale
 
 
 def agent_id_of(desk: Desk, actor: Actor, agent: str) -> str:
@@ -231,12 +165,3 @@ def agent_id_of(desk: Desk, actor: Actor, agent: str) -> str:
     if user is None:
         raise not_found("user", agent)
     return user.id
-
-
-def _nothing_eligible(trace: tuple[TraceEntry, ...]) -> Conflict:
-    return Conflict(
-        "no_caller_id",
-        "No number may be shown for this call (rule O7): every step of the policy was "
-        "tried; the trace says why each was skipped.",
-        extra={"trace": [t._asdict() for t in trace]},
-    )

@@ -126,7 +126,7 @@ class CallerIdRepo:
         ``SHORT_LOCK_WAIT``. On PostgreSQL a counted choice is one round trip when the copy is
         current and the callee's number is chosen or there is none, else two.
         """
-        values = _values(when, attempt, step) | {
+        values = values_of(when, attempt, step) | {
             "pool_key": key,
             "fingerprint": pool.fingerprint,
             "sticky": sticky_to is not None,
@@ -177,7 +177,7 @@ class CallerIdRepo:
         attempt (O6, O7); nothing written when the cap was reached meanwhile or the config
         version moved; 409 ``call_exists`` when the call id was already recorded. One
         statement on PostgreSQL (the count feeds the insert)."""
-        values = _values(when, attempt, step) | {"number": number_id}
+        values = values_of(when, attempt, step) | {"number": number_id}
         with _one_attempt_per_call_id(attempt):
             if self.dialect == "postgresql":
                 taken = _taken(prepared_row(self.conn, sql.count_and_record(), values))
@@ -300,7 +300,8 @@ def _taken(row: Any) -> Taken:
     return Taken(version, number_id)
 
 
-def _values(when: When, attempt: Attempt | None, step: str) -> dict[str, Any]:
+def values_of(when: When, attempt: Attempt | None, step: str) -> dict[str, Any]:
+    """What a decision's counting statements are bound with."""
     values = {
         "org": when.org_id,
         "version": when.version,

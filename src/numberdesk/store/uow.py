@@ -16,6 +16,7 @@ from numberdesk.store.audit import AuditRepo
 from numberdesk.store.db import atomic
 from numberdesk.store.idempotency import IdempotencyRepo
 from numberdesk.store.orgs import ApiKeyRepo, OrgRepo, UserRepo
+from numberdesk.store.pipeline import Pipeline, Pipelines
 
 if TYPE_CHECKING:
     from numberdesk.store.destinations import DestinationRepo, QueueRepo
@@ -135,6 +136,7 @@ class Store:
     def __init__(self, engine: Engine, call_path_engine: Engine | None = None) -> None:
         self.engine = engine
         self.call_path_engine = call_path_engine
+        self._pipelines = Pipelines(call_path_engine) if call_path_engine is not None else None
 
     @property
     def one_writer_at_a_time(self) -> bool:
@@ -143,10 +145,17 @@ class Store:
         return self.call_path_engine is None
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and every event loop's pipeline."""
         self.engine.dispose()
         if self.call_path_engine is not None:
             self.call_path_engine.dispose()
+        if self._pipelines is not None:
+            self._pipelines.close()
+
+    def pipeline(self) -> Pipeline | None:
+        """PostgreSQL: the running event loop's pipeline of call-path statements
+        (``store/pipeline``); None on SQLite, whose call path runs in worker threads."""
+        return self._pipelines.of_this_loop() if self._pipelines is not None else None
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

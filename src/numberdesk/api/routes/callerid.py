@@ -59,6 +59,7 @@ async def decide_outbound(body: OutboundIn, request: Request) -> Response:
     answer = await decided(
         callerid.decide_outbound,
         request,
+        callerid.decide_outbound_on_loop,
         agent_id=body.agent_id,
         to=body.to,
         campaign_id=body.campaign_id,

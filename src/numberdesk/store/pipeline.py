@@ -1,0 +1,277 @@
+"""The call path's statements on the event loop (PostgreSQL): one libpq pipeline per loop.
+
+A decision on the event loop used to send its statement on a pooled connection and wait for
+the answer with the loop stopped, so the process and PostgreSQL woke once per statement. Here
+each event loop has one connection of the call path's engine in libpq's pipeline mode
+(psycopg's ``pq``): a decision sends its statements and awaits their answer while the loop
+goes on with other requests, and the statements of the decisions that arrive together leave
+in one write and come back in one read (bench/README.md, ninth session: +40% decisions per
+second).
+
+Each ``exchange`` is one implicit transaction: its statements run one after the other, each
+with a fresh snapshot (READ COMMITTED), and commit together at its Sync; one that fails rolls
+them all back and is raised as psycopg's exception for its SQLSTATE, and the exchanges sent
+after it are untouched. A loop's exchanges run in the order they were sent, on one server
+process: a statement that waits for a lock holds up those behind it (the call path waits at
+most ``db.SHORT_LOCK_WAIT``). A lost connection fails the exchanges under way with 503
+``database_unavailable`` (whether the last one committed is unknown, as with any lost commit);
+the next exchange connects again.
+
+Statements are SQLAlchemy statements built once with bound parameters, as for
+``db.prepared_rows``; each is prepared on the connection the first time it is sent. Values go
+as text (str, int, bool, aware datetimes, None); rows come back as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import deque
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple, cast
+from weakref import WeakKeyDictionary
+
+import psycopg
+from psycopg import pq
+from psycopg.errors import LockNotAvailable, error_from_result
+from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ClauseElement
+
+from numberdesk.domain.errors import Unavailable
+
+Rows = list[tuple[str | None, ...]]
+Statements = Sequence[tuple[Executable, dict[str, Any]]]
+_DOLLARS = pg_psycopg.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
+
+
+class Prepared(NamedTuple):
+    """A statement as PostgreSQL prepares it: its name, its text with $1..$n, the parameter
+    each $ stands for, and the values SQLAlchemy bound as constants (a LIMIT, a literal)."""
+
+    name: bytes
+    text: bytes
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+
+@cache
+def prepared(statement: Executable) -> Prepared:
+    """``statement`` compiled once for the pipeline; its name follows from its text."""
+    compiled = cast(ClauseElement, statement).compile(dialect=_DOLLARS)
+    text = str(compiled).encode()
+    name = b"nd_" + hashlib.sha256(text).hexdigest()[:24].encode()
+    order = cast(Any, compiled).positiontup or ()
+    return Prepared(name, text, tuple(order), dict(compiled.params))
+
+
+def as_text(value: Any) -> bytes | None:
+    """A parameter's value as PostgreSQL reads it in text format."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("the call path sends aware datetimes only")
+        return value.isoformat().encode()
+    if isinstance(value, str | int):
+        return str(value).encode()
+    raise TypeError(f"the call path sends no {type(value).__name__}")
+
+
+def lost() -> Unavailable:
+    """What an exchange whose connection failed answers."""
+    return Unavailable(
+        "database_unavailable",
+        "The database could not be reached, or its connection was lost before it answered "
+        "(a restart?). Try again shortly.",
+    )
+
+
+class _Exchange:
+    """One exchange under way: the results of its ``commands`` (prepares included), as they
+    arrive, until its Sync."""
+
+    __slots__ = ("answer", "commands", "current", "finished", "results")
+
+    def __init__(self, answer: asyncio.Future[list[pq.abc.PGresult]], commands: int) -> None:
+        self.answer, self.commands = answer, commands
+        self.results: list[pq.abc.PGresult] = []
+        self.current: pq.abc.PGresult | None = None
+        self.finished = False
+
+    def take(self, result: pq.abc.PGresult | None) -> bool:
+        """Take the next result libpq gives; False when it had none yet. A command's results
+        end with None; the exchange ends with its Sync's result."""
+        if self.commands == 0:
+            if result is None:
+                return False
+            if result.status == pq.ExecStatus.PIPELINE_SYNC:
+                self.finished = True
+                if not self.answer.done():  # a request given up still reads its answer
+                    self.answer.set_result(self.results)
+                return True
+            raise psycopg.InterfaceError(f"pipeline out of step: {result!r}")
+        if result is not None:
+            self.current = result
+        elif self.current is None:
+            return False
+        else:
+            self.results.append(self.current)
+            self.current, self.commands = None, self.commands - 1
+        return True
+
+
+class Pipeline:
+    """One connection of the call path's engine in pipeline mode, written and read by one
+    event loop (only from that loop's thread)."""
+
+    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            fairy = engine.raw_connection()
+        except DBAPIError as exc:
+            raise lost() from exc
+        self._driver: psycopg.Connection[Any] = fairy.driver_connection  # type: ignore[assignment]
+        fairy.detach()  # the pool's no more: this loop's alone
+        self._pgconn = self._driver.pgconn
+        self._pgconn.enter_pipeline_mode()
+        self._pgconn.nonblocking = 1
+        self._loop, self._socket = loop, self._pgconn.socket
+        self._prepared: set[bytes] = set()
+        self._waiting: deque[_Exchange] = deque()
+        self._flush_due = False
+        self.is_lost = False
+        loop.add_reader(self._socket, self._read)
+
+    async def exchange(self, statements: Statements) -> list[Rows]:
+        """The statements' rows, sent as one implicit transaction (see the module)."""
+        results = await self._send(statements)
+        rows: list[Rows] = []
+        for result in results:
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                error = error_from_result(result)
+                if isinstance(error, psycopg.OperationalError) and not isinstance(
+                    error, LockNotAvailable
+                ):
+                    raise Unavailable(
+                        "database_unavailable",
+                        "The database could not answer just now (a transient conflict); "
+                        "nothing was changed. Try again shortly.",
+                    ) from error
+                raise error
+            if result.status == pq.ExecStatus.TUPLES_OK:
+                rows.append([_row(result, r) for r in range(result.ntuples)])
+        return rows
+
+    def _send(self, statements: Statements) -> asyncio.Future[list[pq.abc.PGresult]]:
+        """Queue the statements and their Sync; flushed once this turn of the loop ends, with
+        whatever the loop's other requests queue meanwhile."""
+        if self.is_lost:
+            raise lost()
+        answer: asyncio.Future[list[pq.abc.PGresult]] = self._loop.create_future()
+        commands = 0
+        try:
+            for statement, values in statements:
+                name, text, names, constants = prepared(statement)
+                if name not in self._prepared:
+                    self._pgconn.send_prepare(name, text)
+                    self._prepared.add(name)
+                    commands += 1
+                given = [values[n] if constants.get(n) is None else constants[n] for n in names]
+                self._pgconn.send_query_prepared(name, [as_text(v) for v in given])
+                commands += 1
+            self._pgconn.pipeline_sync()
+        except psycopg.OperationalError as exc:
+            self._lose()
+            raise lost() from exc
+        self._waiting.append(_Exchange(answer, commands))
+        if not self._flush_due:
+            self._flush_due = True
+            self._loop.call_soon(self._flush)
+        return answer
+
+    def _flush(self) -> None:
+        """Send what is queued; what the socket cannot take now goes when it can."""
+        self._flush_due = False
+        if self.is_lost:
+            return
+        try:
+            unsent = self._pgconn.flush()
+        except psycopg.OperationalError:
+            self._lose()
+            return
+        if unsent:
+            self._loop.add_writer(self._socket, self._flush_rest)
+
+    def _flush_rest(self) -> None:
+        self._loop.remove_writer(self._socket)
+        self._flush()
+
+    def _read(self) -> None:
+        """Hand the results that arrived to the exchanges they answer."""
+        try:
+            self._pgconn.consume_input()
+            while self._waiting and not self._pgconn.is_busy():
+                if not self._waiting[0].take(self._pgconn.get_result()):
+                    break
+                if self._waiting[0].finished:
+                    self._waiting.popleft()
+        except psycopg.Error:
+            self._lose()
+            return
+        if self._pgconn.status != pq.ConnStatus.OK:
+            self._lose()
+
+    def _lose(self) -> None:
+        """Fail every exchange under way and close the connection (from the loop's thread)."""
+        if self.is_lost:
+            return
+        self.is_lost = True
+        self._loop.remove_reader(self._socket)
+        self._loop.remove_writer(self._socket)
+        while self._waiting:
+            answer = self._waiting.popleft().answer
+            if not answer.done():
+                answer.set_exception(lost())
+        self._driver.close()
+
+    def close(self) -> None:
+        """Close the connection, from any thread."""
+        if self._loop.is_closed():
+            self.is_lost = True
+            self._driver.close()
+        elif not self.is_lost:
+            self._loop.call_soon_threadsafe(self._lose)
+
+
+def _row(result: pq.abc.PGresult, row: int) -> tuple[str | None, ...]:
+    values = (result.get_value(row, column) for column in range(result.nfields))
+    return tuple(None if v is None else v.decode() for v in values)
+
+
+class Pipelines:
+    """Each event loop's ``Pipeline`` on the call path's engine, made when first asked for and
+    again after its connection was lost."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._of: WeakKeyDictionary[asyncio.AbstractEventLoop, Pipeline] = WeakKeyDictionary()
+
+    def of_this_loop(self) -> Pipeline:
+        """The running event loop's pipeline."""
+        loop = asyncio.get_running_loop()
+        pipeline = self._of.get(loop)
+        if pipeline is None or pipeline.is_lost:
+            pipeline = self._of[loop] = Pipeline(self._engine, loop)
+        return pipeline
+
+    def close(self) -> None:
+        """Close every loop's connection."""
+        for pipeline in list(self._of.values()):
+            pipeline.close()
+        self._of.clear()
