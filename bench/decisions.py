@@ -60,7 +60,8 @@ from numberdesk.domain.compliance import area_names
 from numberdesk.domain.errors import Problem
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.domain.phones import area_code_of
-from numberdesk.services.callerid import callee_of, decide_outbound
+from numberdesk.services.callerid import decide_outbound
+from numberdesk.services.callerid_choice import callee_of
 from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
 from numberdesk.services.orgs import create_org

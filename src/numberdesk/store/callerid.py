@@ -136,7 +136,7 @@ class CallerIdRepo:
         with _one_attempt_per_call_id(attempt):
             if fast and sticky_to is not None:
                 sticky = sql.count_and_record(choose="sticky")
-                taken = _taken(prepared_row(self.conn, sticky, values))
+                taken = taken_of(prepared_row(self.conn, sticky, values))
                 if taken.number_id is not None or taken.version != when.version:
                     return replace(taken, sticky=taken.number_id is not None)
             if fast:
@@ -180,7 +180,7 @@ class CallerIdRepo:
         values = values_of(when, attempt, step) | {"number": number_id}
         with _one_attempt_per_call_id(attempt):
             if self.dialect == "postgresql":
-                taken = _taken(prepared_row(self.conn, sql.count_and_record(), values))
+                taken = taken_of(prepared_row(self.conn, sql.count_and_record(), values))
             else:
                 version = OrgRepo(self.conn).config_version(when.org_id)
                 counted = version == when.version and self._count(values)
@@ -223,14 +223,14 @@ class CallerIdRepo:
             if connection.info.transaction_status != TransactionStatus.IDLE:
                 connection.execute("ROLLBACK")  # what failed left its transaction open
             raise
-        return (members[0] if members else None), _taken(taken)
+        return (members[0] if members else None), taken_of(taken)
 
     def _count(self, values: dict[str, Any]) -> bool:
         """Count the call on the bound number, copy its use into its pools, record the attempt:
         one statement on PostgreSQL, three on SQLite."""
         if self.dialect == "postgresql":
             return (
-                _taken(self.conn.execute(sql.count_and_record(), values).one()).number_id
+                taken_of(self.conn.execute(sql.count_and_record(), values).one()).number_id
                 is not None
             )
         counted = self.conn.execute(sql.counted(bindparam("number")), values).first()
@@ -294,7 +294,7 @@ def _one_attempt_per_call_id(attempt: Attempt | None) -> Iterator[None]:
         raise call_exists(attempt.call_id) from exc
 
 
-def _taken(row: Any) -> Taken:
+def taken_of(row: Any) -> Taken:
     """What a counting statement's one row says: the version it saw, and the number counted."""
     version, number_id = row
     return Taken(version, number_id)

@@ -13,7 +13,7 @@ from psycopg.errors import LockNotAvailable, UniqueViolation
 from numberdesk.domain.callerid_index import Pool
 from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
-from numberdesk.store.callerid import Attempt, PoolNotCopied, Taken, When, values_of
+from numberdesk.store.callerid import Attempt, PoolNotCopied, Taken, When, taken_of, values_of
 from numberdesk.store.pipeline import Pipeline, Rows, Statements
 
 
@@ -45,7 +45,7 @@ class CallerIdOnLoop:
             (row,) = await self._exchange(
                 attempt, [(sql.count_and_record(choose="sticky"), values)]
             )
-            taken = _taken(row)
+            taken = taken_of(row[0])
             if taken.number_id is not None or taken.version != when.version:
                 return Taken(taken.version, taken.number_id, taken.number_id is not None)
         statements = [
@@ -57,7 +57,7 @@ class CallerIdOnLoop:
             _, locked, counted = await self._exchange(attempt, statements)
         except LockNotAvailable as busy:
             raise PoolNotCopied(key) from busy
-        taken = _taken(counted)
+        taken = taken_of(counted[0])
         members = locked[0][0] if locked else None
         if members == pool.fingerprint or taken.number_id is not None:
             return taken
@@ -68,12 +68,13 @@ class CallerIdOnLoop:
         the config version moved)."""
         values = values_of(when, attempt, step) | {"number": number_id}
         (row,) = await self._exchange(attempt, [(sql.count_and_record(), values)])
-        return _taken(row)
+        return taken_of(row[0])
 
     async def config_version(self, org_id: str) -> int | None:
         """The org's config version now."""
-        ((version,),) = (await self.pipeline.exchange([(sql.config_version(), {"org": org_id})]))[0]
-        return None if version is None else int(version)
+        (rows,) = await self.pipeline.exchange([(sql.config_version(), {"org": org_id})])
+        version: int | None = rows[0][0]
+        return version
 
     async def _exchange(self, attempt: Attempt, statements: Statements) -> list[Rows]:
         """The statements' rows; 409 ``call_exists`` when the call id was recorded before."""
@@ -81,9 +82,3 @@ class CallerIdOnLoop:
             return await self.pipeline.exchange(statements)
         except UniqueViolation as exc:
             raise call_exists(attempt.call_id) from exc
-
-
-def _taken(rows: Rows) -> Taken:
-    """What a counting statement's one row says: the version it saw, and the number counted."""
-    version, number_id = rows[0]
-    return Taken(None if version is None else int(version), number_id)

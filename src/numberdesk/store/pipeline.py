@@ -18,8 +18,10 @@ most ``db.SHORT_LOCK_WAIT``). A lost connection fails the exchanges under way wi
 the next exchange connects again.
 
 Statements are SQLAlchemy statements built once with bound parameters, as for
-``db.prepared_rows``; each is prepared on the connection the first time it is sent. Values go
-as text (str, int, bool, aware datetimes, None); rows come back as text.
+``db.prepared_rows``; each is prepared on the connection the first time it is sent, its
+parameters' types read from the statement. Values are what psycopg sends as they are (aware
+datetimes, lists, ``Jsonb``), adapted by psycopg in text format; rows come back as psycopg
+loads them.
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ import asyncio
 import hashlib
 from collections import deque
 from collections.abc import Sequence
-from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
 from psycopg.errors import LockNotAvailable, error_from_result
 from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
@@ -44,7 +46,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from numberdesk.domain.errors import Unavailable
 
-Rows = list[tuple[str | None, ...]]
+Rows = list[tuple[Any, ...]]
 Statements = Sequence[tuple[Executable, dict[str, Any]]]
 _DOLLARS = pg_psycopg.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 
@@ -67,21 +69,6 @@ def prepared(statement: Executable) -> Prepared:
     name = b"nd_" + hashlib.sha256(text).hexdigest()[:24].encode()
     order = cast(Any, compiled).positiontup or ()
     return Prepared(name, text, tuple(order), dict(compiled.params))
-
-
-def as_text(value: Any) -> bytes | None:
-    """A parameter's value as PostgreSQL reads it in text format."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return b"t" if value else b"f"
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("the call path sends aware datetimes only")
-        return value.isoformat().encode()
-    if isinstance(value, str | int):
-        return str(value).encode()
-    raise TypeError(f"the call path sends no {type(value).__name__}")
 
 
 def lost() -> Unavailable:
@@ -141,6 +128,7 @@ class Pipeline:
         self._pgconn = self._driver.pgconn
         self._pgconn.enter_pipeline_mode()
         self._pgconn.nonblocking = 1
+        self._adapt = Transformer(context=self._driver)
         self._loop, self._socket = loop, self._pgconn.socket
         self._prepared: set[bytes] = set()
         self._waiting: deque[_Exchange] = deque()
@@ -165,7 +153,8 @@ class Pipeline:
                     ) from error
                 raise error
             if result.status == pq.ExecStatus.TUPLES_OK:
-                rows.append([_row(result, r) for r in range(result.ntuples)])
+                self._adapt.set_pgresult(result)
+                rows.append(self._adapt.load_rows(0, result.ntuples, tuple))
         return rows
 
     def _send(self, statements: Statements) -> asyncio.Future[list[pq.abc.PGresult]]:
@@ -183,7 +172,8 @@ class Pipeline:
                     self._prepared.add(name)
                     commands += 1
                 given = [values[n] if constants.get(n) is None else constants[n] for n in names]
-                self._pgconn.send_query_prepared(name, [as_text(v) for v in given])
+                sent = self._adapt.dump_sequence(given, [PyFormat.TEXT] * len(given))
+                self._pgconn.send_query_prepared(name, sent)
                 commands += 1
             self._pgconn.pipeline_sync()
         except psycopg.OperationalError as exc:
@@ -247,11 +237,6 @@ class Pipeline:
             self._driver.close()
         elif not self.is_lost:
             self._loop.call_soon_threadsafe(self._lose)
-
-
-def _row(result: pq.abc.PGresult, row: int) -> tuple[str | None, ...]:
-    values = (result.get_value(row, column) for column in range(result.nfields))
-    return tuple(None if v is None else v.decode() for v in values)
 
 
 class Pipelines:
