@@ -63,9 +63,9 @@ from numberdesk.domain.inbound_input import counts_against_limit, read_caller, r
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.domain.routes import Ring, Route, RouteType, Scope
 from numberdesk.services.desk import Desk
-from numberdesk.services.inbound import _snapshot as service_snapshot  # as the service builds it
 from numberdesk.services.inbound import decide_inbound
 from numberdesk.services.inbound_index import InboundIndex, build_index, key_of
+from numberdesk.services.inbound_snapshot import snapshot_of  # as the service builds it
 from numberdesk.store.db import normalise_url
 from numberdesk.store.inbound import InboundRepo
 
@@ -425,7 +425,7 @@ def measure_pure(desk: Desk, org: OrgData, inbound: Inbound, count: int, budget:
                 read_channel(body.get("channel", "voice")),
             )
             number = index.numbers.get(call.to)
-            snapshot = service_snapshot(repo, index, org.org_id, number, call, now)
+            snapshot = snapshot_of(repo, index, org.org_id, number, call, now)
             if number is not None and counts_against_limit(number, call.channel):
                 live, _ = repo.live_calls(org.org_id, number.id, now)
                 snapshot = replace(snapshot, active_calls=live)

@@ -1,7 +1,7 @@
-"""Outbound decisions on the event loop, their statements on the loop's one pipelined
-connection (``store/pipeline``, ``services.callerid.decide_outbound_on_loop``): each gets
-its own answer, a failure spoils nothing sent with it, a lost connection costs a 503 and is
-made again, and pools stay even across processes (O5)."""
+"""Decisions on the event loop, their statements on the loop's one pipelined connection
+(``store/pipeline``; ``decide_outbound_on_loop``, ``decide_inbound_on_loop``): each gets its
+own answer, a failure spoils nothing sent with it, a lost connection costs a 503 and is made
+again, pools stay even across processes (O5) and company numbers keep their limit (I10)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from sqlalchemy import func, select, text
 
 from numberdesk.domain.errors import Conflict, Unavailable
 from numberdesk.domain.orgs import Actor, Role
-from numberdesk.services import callerid
+from numberdesk.services import callerid, inbound
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
 from tests.conftest import Api
-from tests.integration.inbound_helpers import count
+from tests.integration.inbound_helpers import agent, company_team, count, set_route
+from tests.integration.inbound_helpers import buy as buy_one
 from tests.integration.test_callerid import buy
 
 pytestmark = [
@@ -224,3 +225,77 @@ def test_rotation_stays_even_when_two_processes_decide_on_their_loops_o5(
     assert set(shown) == {n["e164"] for n in numbers}
     assert sum(shown.values()) == 1000
     assert all(99 <= n <= 101 for n in shown.values()), shown
+
+
+def test_inbound_callbacks_sent_together_each_reach_the_agent_who_called_i2_i12(
+    api: Api, desk: Desk
+) -> None:
+    created = api.new_org("Callbacks on the loop", "US")
+    key = created["api_key"]
+    owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
+    number = buy_one(api, key)
+    ann, _ = agent(api, key)
+    set_route(api, key, number["id"], {"type": "last_caller", "scope": "number"})
+    borrowers = [f"+1212555{n:04d}" for n in range(20)]
+    for borrower in borrowers:  # Ann calls each from the New York number
+        callerid.decide_outbound(desk, owner, agent_id=ann, to=borrower)
+    inbound.decide_inbound(desk, owner, to=number["e164"], caller=None, dry_run=True)  # index
+    before = count(desk, "inbound_calls")
+
+    async def together() -> list[inbound.InboundAnswer]:
+        return await asyncio.gather(
+            *(
+                inbound.decide_inbound_on_loop(desk, owner, to=number["e164"], caller=b)
+                for b in borrowers
+            )
+        )
+
+    answers = on_a_loop(together)
+    assert {t.agent_id for a in answers for t in a.decision.targets} == {ann}
+    assert {a.decision.trace[1].step for a in answers} == {"last_caller"}
+    assert count(desk, "inbound_calls") == before + 20
+    assert len({a.call_id for a in answers}) == 20
+
+
+def test_company_number_calls_decided_together_on_the_loop_keep_its_call_limit_i10(
+    api: Api, desk: Desk
+) -> None:
+    team = company_team(api, size=2, max_concurrent_calls=3)
+    owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
+    e164 = team["number"]["e164"]
+    inbound.decide_inbound(desk, owner, to=e164, caller=None, dry_run=True)  # builds the index
+
+    async def together() -> list[inbound.InboundAnswer]:
+        return await asyncio.gather(
+            *(
+                inbound.decide_inbound_on_loop(desk, owner, to=e164, caller=f"+1305555{n:04d}")
+                for n in range(5)
+            )
+        )
+
+    actions = Counter(a.decision.action.value for a in on_a_loop(together))
+    assert actions == {"ring": 3, "busy": 2}
+    assert count(desk, "inbound_active_calls") == 3
+
+
+def test_an_inbound_call_id_recorded_before_is_409_on_the_loop_with_nothing_written_i12(
+    api: Api, desk: Desk
+) -> None:
+    created = api.new_org("Twice", "US")
+    owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
+    number = buy_one(api, created["api_key"])
+    set_route(api, created["api_key"], number["id"], {"type": "agent", "agent_id": owner.user_id})
+    inbound.decide_inbound(desk, owner, to=number["e164"], caller=None, dry_run=True)
+
+    async def twice() -> list[Any]:
+        asks = [
+            inbound.decide_inbound_on_loop(desk, owner, to=number["e164"], caller=c, call_id="dup")
+            for c in ("+13055550100", "+13055550101")
+        ]
+        return await asyncio.gather(*asks, return_exceptions=True)
+
+    first, second = on_a_loop(twice)
+    assert isinstance(first, inbound.InboundAnswer)
+    assert isinstance(second, Conflict)
+    assert second.code == "call_exists"
+    assert count(desk, "inbound_calls") == 1

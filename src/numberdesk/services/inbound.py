@@ -10,43 +10,49 @@ rebuilt index (``services/inbound_records.py``); a dry run ("try a call"), which
 nothing, reads the version first. For a voice call to a company number
 the call limit (I10) is one transaction: the number's row is locked, its live calls counted,
 and an admitted call counted until its ``ended`` event or ``max_call_minutes``. The pure
-``domain.inbound.decide`` answers.
+``domain.inbound.decide`` answers, on what ``services/inbound_snapshot.py`` gathered.
+
+On the API's event loop (``decide_inbound_on_loop``) the read and the write go on the loop's
+pipeline (``store/pipeline``), with the statements of the decisions the process answers
+meanwhile; a voice call to a company number, whose call limit is one transaction from the
+lock to the record, is decided by ``decide_inbound`` on the loop, its statements on a pooled
+connection.
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import partial
 
-from numberdesk.domain.company import rule_in_force
+from numberdesk.domain.errors import Problem, call_exists
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.inbound import (
     Channel,
     Decision,
     DialledNumber,
     InboundCall,
-    Snapshot,
-    decide,
 )
 from numberdesk.domain.inbound_input import (
-    counts_against_limit,
-    looks_past_number,
     read_call_id,
-    read_caller,
     read_channel,
-    read_to,
-    withheld_step,
 )
 from numberdesk.domain.orgs import Actor, require_manager
-from numberdesk.domain.routes import RouteType, Scope
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import InboundIndex, build_index, key_of
-from numberdesk.services.inbound_records import record_decision
+from numberdesk.services.inbound_records import record_decision, records_of
+from numberdesk.services.inbound_snapshot import (
+    Asked,
+    call_of,
+    decision_of,
+    snapshot_and_look_up,
+    snapshot_of,
+    with_looked_up,
+)
 from numberdesk.services.snapshots import IndexNotReady, on_current_index
 from numberdesk.store.db import RowHeld
-from numberdesk.store.inbound import InboundRepo, LookUp
+from numberdesk.store.inbound import InboundRepo
+from numberdesk.store.inbound_loop import InboundOnLoop
 from numberdesk.store.uow import Transaction
 
 
@@ -57,17 +63,6 @@ class InboundAnswer:
     call_id: str
     decision: Decision
     inbox_item_id: str | None = None
-
-
-@dataclass(frozen=True)
-class _Asked:
-    """One inbound call or text as the PBX asked about it."""
-
-    to: str
-    caller: str | None
-    channel: Channel
-    call_id: str
-    dry_run: bool
 
 
 def decide_inbound(
@@ -86,7 +81,7 @@ def decide_inbound(
     ``IndexNotReady``, nothing recorded, when the org's index must be built first or the
     company number's row stays taken."""
     require_manager(actor, "ask for inbound decisions (use the PBX's key)")
-    asked = _Asked(
+    asked = Asked(
         to, caller, read_channel(channel), read_call_id(call_id) or new_id("call"), dry_run
     )
     org_id = actor.org_id
@@ -111,20 +106,16 @@ def _decided(
     repo: InboundRepo,
     index: InboundIndex,
     org_id: str,
-    asked: _Asked,
+    asked: Asked,
     rebuild: bool,
 ) -> InboundAnswer:
     """The decision on ``index``, and its records unless a dry run; ``OutOfDate``, nothing
     recorded, when the org's config version is no longer the index's. Not ``rebuild`` (on
     the event loop): ``IndexNotReady``, nothing recorded, when the company number's row stays
     taken past ``SHORT_LOCK_WAIT``."""
-    kind, now, dry_run = asked.channel, desk.now(), asked.dry_run
-    call = InboundCall(
-        read_to(asked.to, index.country), read_caller(asked.caller, index.country), kind
-    )
-    number = index.numbers.get(call.to)
-    snapshot = _snapshot(repo, index, org_id, number, call, now)
-    limited = number if number and counts_against_limit(number, kind) else None
+    now, dry_run = desk.now(), asked.dry_run
+    call, number, limited = call_of(index, asked)
+    snapshot = snapshot_of(repo, index, org_id, number, call, now)
     counted = limited is not None and not dry_run  # lock, count and admit together (I10)
     with tx.atomic(short_lock_wait=not rebuild) if counted else nullcontext():
         if limited is not None:
@@ -134,25 +125,70 @@ def _decided(
             if expired and counted:
                 repo.forget_expired(org_id, limited.id, now)
             snapshot = replace(snapshot, active_calls=live)
-        decision = decide(snapshot, call)
-        if call.caller is None:
-            decision = replace(decision, trace=(withheld_step(asked.caller), *decision.trace))
+        decision = decision_of(snapshot, call, asked)
         if dry_run:
             return InboundAnswer(asked.call_id, decision)
-        item_id = record_decision(
-            desk,
-            tx,
-            repo,
-            org_id,
-            asked.call_id,
-            number,
-            call,
-            decision,
-            limited,
-            now,
-            index.version,
-        )
+        records = records_of(desk, org_id, asked.call_id, number, call, decision, limited, now)
+        item_id = record_decision(tx, repo, records, index.version)
     return InboundAnswer(asked.call_id, decision, item_id)
+
+
+async def decide_inbound_on_loop(
+    desk: Desk,
+    actor: Actor,
+    *,
+    to: str,
+    caller: str | None,
+    channel: Channel | str = Channel.VOICE,
+    call_id: str | None = None,
+) -> InboundAnswer:
+    """``decide_inbound`` on the event loop, its read and write on the loop's pipeline
+    (``store/pipeline``): ``IndexNotReady``, nothing recorded, when the org's index is not
+    held or turns out out of date (then ``decide_inbound`` in a worker thread). A voice call
+    to a company number, whose call limit holds the number's row for the whole decision
+    (I10), is decided by ``decide_inbound`` on the loop, as before the pipeline."""
+    require_manager(actor, "ask for inbound decisions (use the PBX's key)")
+    org_id = actor.org_id
+    index = desk.snapshots.get(key_of(org_id))
+    pipeline = desk.store.pipeline()
+    if not isinstance(index, InboundIndex) or pipeline is None:
+        raise IndexNotReady(org_id)
+    repo = InboundOnLoop(pipeline)
+    asked = Asked(to, caller, read_channel(channel), read_call_id(call_id) or new_id("call"), False)
+    try:
+        call, number, limited = call_of(index, asked)
+        if limited is None:
+            return await _recorded_on_loop(desk, repo, index, org_id, asked, call, number)
+    except Problem as refused:  # it stands only if made on the configuration of now
+        if await repo.config_version(org_id) != index.version:
+            raise IndexNotReady(org_id) from refused
+        raise
+    return decide_inbound(
+        desk, actor, to=to, caller=caller, channel=channel, call_id=asked.call_id, rebuild=False
+    )
+
+
+async def _recorded_on_loop(
+    desk: Desk,
+    repo: InboundOnLoop,
+    index: InboundIndex,
+    org_id: str,
+    asked: Asked,
+    call: InboundCall,
+    number: DialledNumber | None,
+) -> InboundAnswer:
+    """The decision of a call counted against no limit, read and recorded on the pipeline;
+    409 ``call_exists`` when nothing was recorded (the call id taken, or the version moved)."""
+    now = desk.now()
+    snapshot, looking = snapshot_and_look_up(index, number, call, now)
+    if looking is not None:
+        looked = await repo.looked_up(org_id, call.caller, looking)
+        snapshot = with_looked_up(snapshot, index, looking, looked)
+    decision = decision_of(snapshot, call, asked)
+    records = records_of(desk, org_id, asked.call_id, number, call, decision, None, now)
+    if not await repo.record(records.call, index.version, records.item, records.timeline):
+        raise call_exists(asked.call_id)
+    return InboundAnswer(asked.call_id, decision, records.item.id if records.item else None)
 
 
 def _lock_number(repo: InboundRepo, org_id: str, number_id: str) -> None:
@@ -162,45 +198,3 @@ def _lock_number(repo: InboundRepo, org_id: str, number_id: str) -> None:
         repo.lock_number(org_id, number_id)
     except RowHeld as held:
         raise IndexNotReady(org_id) from held
-
-
-def _snapshot(
-    repo: InboundRepo,
-    index: InboundIndex,
-    org_id: str,
-    number: DialledNumber | None,
-    call: InboundCall,
-    now: datetime,
-) -> Snapshot:
-    """What this decision reads: the index, and only what the route needs for this caller."""
-    local = now.astimezone(index.timezone)
-    base = Snapshot(number, local, queues=index.queues, destinations=index.destinations)
-    if number is None or not looks_past_number(number, call.channel):
-        return base
-    routes, company = number.route.chain(), number.route.type is RouteType.COMPANY
-    scopes = {r.scope for r in routes if r.type is RouteType.LAST_CALLER}
-    agents = {a for r in routes for a in r.agent_ids()}
-    if company and number.company is not None:
-        agents |= set(rule_in_force(number.company, local).selected)
-    asked = LookUp(
-        on_number=number.id if Scope.NUMBER in scopes else None,
-        on_any=Scope.ANY in scopes,
-        contacts=company,
-        presence=call.channel is not Channel.SMS,  # a text reaches its agents whatever (S3)
-        agents=frozenset(agents),
-    )
-    looked = repo.looked_up(org_id, call.caller, asked)
-    if asked.presence:
-        known = looked.presence.items()
-        cards = {a: replace(index.agents[a], presence=p) for a, p in known if a in index.agents}
-    else:
-        involved = agents | {*looked.on_number, *looked.on_any}
-        involved |= {c.primary_agent_id for c in looked.contacts if c.primary_agent_id}
-        cards = {a: index.agents[a] for a in involved if a in index.agents}
-    return replace(
-        base,
-        agents=cards,
-        last_callers_on_number=looked.on_number,
-        last_callers_on_any=looked.on_any,
-        contacts=looked.contacts,
-    )

@@ -10,6 +10,7 @@ written and ``OutOfDate`` tells the caller to decide again on the rebuilt index.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from numberdesk.domain.calls import CallRecord
 from numberdesk.domain.contacts import TimelineEntry
@@ -25,10 +26,18 @@ from numberdesk.store.uow import Transaction
 NOBODY_CAN_ANSWER = frozenset({Action.BUSY, Action.DISCONNECT})
 
 
-def record_decision(
+class Records(NamedTuple):
+    """What an inbound decision writes: the call's record, its admission against a company
+    number's call limit, the inbox item it opens and the known caller's timeline entries."""
+
+    call: CallRecord
+    admitted: Admission | None
+    item: InboxItem | None
+    timeline: list[TimelineEntry]
+
+
+def records_of(
     desk: Desk,
-    tx: Transaction,
-    repo: InboundRepo,
     org_id: str,
     call_id: str,
     number: DialledNumber | None,
@@ -36,12 +45,9 @@ def record_decision(
     decision: Decision,
     limited: DialledNumber | None,
     now: datetime,
-    version: int,
-) -> str | None:
-    """Record the call (I12), count an admitted one against ``limited``'s call limit (I10),
-    write a known caller's timeline (I4) and open an unknown caller's inbox item (I7, S3): all
-    of it or nothing, in one statement on PostgreSQL (``InboundRepo.record``);
-    ``OutOfDate``, nothing written, when the org's config version is no longer ``version``."""
+) -> Records:
+    """The records of a decision (I4, I7, I10, I12, S3): an admitted call counts against
+    ``limited``'s call limit until ``max_call_minutes``."""
     record = CallRecord(
         org_id=org_id,
         id=call_id,
@@ -60,12 +66,21 @@ def record_decision(
     expires = now + timedelta(minutes=desk.settings.max_call_minutes)
     admitted = Admission(org_id, limited.id, call_id, expires) if limited and admits else None
     item = _inbox_item(org_id, call_id, number, call, decision, now)
-    if not repo.record(
-        record, version, admitted, item, _timeline(org_id, call_id, call, decision, now)
-    ):
-        if tx.orgs.config_version(org_id) != version:
-            raise OutOfDate(org_id)
-        raise call_exists(call_id)
+    return Records(record, admitted, item, _timeline(org_id, call_id, call, decision, now))
+
+
+def record_decision(
+    tx: Transaction, repo: InboundRepo, records: Records, version: int
+) -> str | None:
+    """Write a decision's records: all of it or nothing, in one statement on PostgreSQL
+    (``InboundRepo.record``); the inbox item's id, if it opened one. ``OutOfDate``, nothing
+    written, when the org's config version is no longer ``version``; 409 ``call_exists``
+    when the call id was recorded before."""
+    call, admitted, item, timeline = records
+    if not repo.record(call, version, admitted, item, timeline):
+        if tx.orgs.config_version(call.org_id) != version:
+            raise OutOfDate(call.org_id)
+        raise call_exists(call.id)
     return item.id if item else None
 
 

@@ -14,6 +14,7 @@ from numberdesk.domain.callerid_index import Pool
 from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store.callerid import Attempt, PoolNotCopied, Taken, When, taken_of, values_of
+from numberdesk.store.orgs import config_version_statement
 from numberdesk.store.pipeline import Pipeline, Rows, Statements
 
 
@@ -72,7 +73,7 @@ class CallerIdOnLoop:
 
     async def config_version(self, org_id: str) -> int | None:
         """The org's config version now."""
-        (rows,) = await self.pipeline.exchange([(sql.config_version(), {"org": org_id})])
+        (rows,) = await self.pipeline.exchange([(config_version_statement(), {"org": org_id})])
         version: int | None = rows[0][0]
         return version
 

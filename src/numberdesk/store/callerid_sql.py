@@ -301,9 +301,3 @@ def short_lock_wait() -> Executable:
     """The transaction's lock waits end after ``SHORT_LOCK_WAIT`` (an exchange of the loop's
     pipeline is one transaction: ``store/pipeline``)."""
     return select(func.set_config("lock_timeout", SHORT_LOCK_WAIT, True))
-
-
-@cache
-def config_version() -> Executable:
-    """The org's config version (bound ``org``)."""
-    return select(config_version_of(bindparam("org")))

@@ -102,29 +102,8 @@ class InboundRepo:
         found. Nothing is asked of the database when nothing is to be read."""
         if not asked.reads(caller):
             return LookedUp()
-        values = {
-            "org": org_id,
-            "caller": caller or "",
-            "number": asked.on_number or "",
-            "on_number": bool(caller and asked.on_number),
-            "on_any": bool(caller and asked.on_any),
-            "contacts": bool(caller and asked.contacts),
-            "presence": asked.presence,
-            "ids": sorted(asked.agents),
-        }
-        rows = prepared_rows(self.conn, sql.looked_up(self.conn.dialect.name), values)
-        by_kind: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
-        for kind, *row in rows:
-            by_kind[kind].append(row)
-        return LookedUp(
-            _most_recent_first(by_kind["number"]),
-            _most_recent_first(by_kind["any"]),
-            tuple(
-                Contact(i, agent, created.astimezone(UTC))
-                for i, agent, created in sorted(by_kind["contact"], key=lambda r: (r[2], r[0]))
-            ),
-            {str(i): Presence(presence) for i, presence, _ in by_kind["presence"]},
-        )
+        values = look_up_values(org_id, caller, asked)
+        return looked_up_of(prepared_rows(self.conn, sql.looked_up(self.conn.dialect.name), values))
 
     def lock_number(self, org_id: str, number_id: str) -> None:
         """Lock the dialled number's row until the transaction ends (``FOR NO KEY UPDATE``):
@@ -164,7 +143,7 @@ class InboundRepo:
         and write the known caller's timeline (I4): one statement on PostgreSQL, all of it or
         nothing. False, and nothing written, when the call id is taken or the version moved."""
         if self.conn.dialect.name == "postgresql":
-            values = _record_values(call, version, admitted, item, timeline)
+            values = record_values(call, version, admitted, item, timeline)
             return bool(prepared_rows(self.conn, sql.record_all(), values))
         values = dump(call, s.inbound_calls) | {"version": version}
         if not prepared_rows(self.conn, sql.record("sqlite"), values):
@@ -182,7 +161,37 @@ class InboundRepo:
         return True
 
 
-def _record_values(
+def look_up_values(org_id: str, caller: str | None, asked: LookUp) -> dict[str, Any]:
+    """The values ``inbound_sql.looked_up`` is sent with."""
+    return {
+        "org": org_id,
+        "caller": caller or "",
+        "number": asked.on_number or "",
+        "on_number": bool(caller and asked.on_number),
+        "on_any": bool(caller and asked.on_any),
+        "contacts": bool(caller and asked.contacts),
+        "presence": asked.presence,
+        "ids": sorted(asked.agents),
+    }
+
+
+def looked_up_of(rows: Sequence[Any]) -> LookedUp:
+    """What ``inbound_sql.looked_up``'s rows say (kind first in each)."""
+    by_kind: dict[str, list[Any]] = {kind: [] for kind in _KINDS}
+    for kind, *row in rows:
+        by_kind[kind].append(row)
+    return LookedUp(
+        _most_recent_first(by_kind["number"]),
+        _most_recent_first(by_kind["any"]),
+        tuple(
+            Contact(i, agent, created.astimezone(UTC))
+            for i, agent, created in sorted(by_kind["contact"], key=lambda r: (r[2], r[0]))
+        ),
+        {str(i): Presence(presence) for i, presence, _ in by_kind["presence"]},
+    )
+
+
+def record_values(
     call: CallRecord,
     version: int,
     admitted: Admission | None,

@@ -24,7 +24,8 @@ def config_version_of(org_id: Any) -> Any:
 
 
 @cache
-def _config_version() -> Executable:
+def config_version_statement() -> Executable:
+    """The config version of the org bound as ``org``."""
     return select(config_version_of(bindparam("org")))
 
 
@@ -36,7 +37,7 @@ class OrgRepo:
 
     def config_version(self, org_id: str) -> int | None:
         """The org's call-path config version now (None: no such org); one prepared query."""
-        found: int | None = self.conn.execute(_config_version(), {"org": org_id}).scalar()
+        found: int | None = self.conn.execute(config_version_statement(), {"org": org_id}).scalar()
         return found
 
     def get(self, org_id: str) -> Org | None:

@@ -49,6 +49,7 @@ from numberdesk.domain.errors import Unavailable
 Rows = list[tuple[Any, ...]]
 Statements = Sequence[tuple[Executable, dict[str, Any]]]
 _DOLLARS = pg_psycopg.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
+_TEXT = [PyFormat.TEXT]  # each value in text format: its type is the statement's
 
 
 class Prepared(NamedTuple):
@@ -163,20 +164,22 @@ class Pipeline:
         if self.is_lost:
             raise lost()
         answer: asyncio.Future[list[pq.abc.PGresult]] = self._loop.create_future()
+        outgoing = []  # every value adapted before anything is sent: all of it goes, or none
+        for statement, values in statements:
+            name, text, names, constants = prepared(statement)
+            given = [values[n] if constants.get(n) is None else constants[n] for n in names]
+            outgoing.append((name, text, self._adapt.dump_sequence(given, _TEXT * len(given))))
         commands = 0
         try:
-            for statement, values in statements:
-                name, text, names, constants = prepared(statement)
+            for name, text, sent in outgoing:
                 if name not in self._prepared:
                     self._pgconn.send_prepare(name, text)
                     self._prepared.add(name)
                     commands += 1
-                given = [values[n] if constants.get(n) is None else constants[n] for n in names]
-                sent = self._adapt.dump_sequence(given, [PyFormat.TEXT] * len(given))
                 self._pgconn.send_query_prepared(name, sent)
                 commands += 1
             self._pgconn.pipeline_sync()
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
             self._lose()
             raise lost() from exc
         self._waiting.append(_Exchange(answer, commands))

@@ -86,6 +86,7 @@ async def decide_inbound(body: InboundIn, request: Request) -> JSONResponse:
     answer = await decided(
         inbound.decide_inbound,
         request,
+        inbound.decide_inbound_on_loop,
         to=body.to,
         caller=body.from_,
         channel=body.channel,
