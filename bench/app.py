@@ -3,17 +3,16 @@
 ``POST /bench/stub`` reads the same body as ``POST /v1/decisions/outbound`` and answers the
 same shape the same way, but with a constant answer: no auth, no database, no decision. What it sustains
 is the framework's ceiling on this machine. ``POST /bench/stub-inbound`` does the same for
-``POST /v1/decisions/inbound``. ``POST /bench/stub-round-trip`` adds one prepared statement,
-sent as outbound decisions send theirs, on the event loop's pipeline (``store/pipeline``);
-``/bench/stub-inbound-round-trip`` adds one on a pooled PostgreSQL connection, as inbound
-decisions still send theirs: the ceiling of any decision that asks the database once. ``GET /bench/state`` tells which worker process answered and
+``POST /v1/decisions/inbound``. ``POST /bench/stub-round-trip`` and
+``/bench/stub-inbound-round-trip`` add one prepared statement, sent as the decisions send
+theirs, on the event loop's pipeline (``store/pipeline``): the ceiling of any decision that
+asks the database once. ``GET /bench/state`` tells which worker process answered and
 which orgs' caller-ID and inbound indexes it has built, so the benchmarks can warm both up.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -31,8 +30,7 @@ from numberdesk.store.schema import users
 
 STUB_E164 = "+12125550123"
 STUB_AGENT = "usr_stub"
-ROUND_TRIP = "SELECT count(*) FROM users WHERE id = %s"
-PIPELINED_ROUND_TRIP = select(func.count()).select_from(users).where(users.c.id == bindparam("id"))
+ROUND_TRIP = select(func.count()).select_from(users).where(users.c.id == bindparam("id"))
 
 
 def make() -> FastAPI:
@@ -60,20 +58,17 @@ def make() -> FastAPI:
         )
         return json_answer(out)
 
-    def round_trip(value: str) -> None:
-        """One prepared statement on a pooled connection, sent as the call path sends its own
-        (on the event loop, as the call path's routes run)."""
-        with desk.store.call_path() as tx:
-            driver: Any = tx.conn.connection.driver_connection
-            driver.execute(ROUND_TRIP, (value,), prepare=True).fetchone()
+    async def round_trip(value: str) -> None:
+        """One prepared statement on the event loop's pipeline, as the decisions send theirs."""
+        pipeline = desk.store.pipeline()
+        assert pipeline is not None, "the benchmarks run on PostgreSQL"
+        await pipeline.exchange([(ROUND_TRIP, {"id": value})])
 
     @bench.post("/bench/stub-round-trip", response_model=OutboundOut)
     async def stub_round_trip(body: OutboundIn) -> Response:
         """The stub plus one database round trip on the loop's pipeline, as an outbound
         decision asks: the most any decision that asks the database once can reach."""
-        pipeline = desk.store.pipeline()
-        assert pipeline is not None, "the benchmarks run on PostgreSQL"
-        await pipeline.exchange([(PIPELINED_ROUND_TRIP, {"id": body.agent_id})])
+        await round_trip(body.agent_id)
         return await stub(body)
 
     @bench.post("/bench/stub-inbound", response_model=InboundOut)
@@ -99,7 +94,7 @@ def make() -> FastAPI:
     @bench.post("/bench/stub-inbound-round-trip", response_model=InboundOut)
     async def stub_inbound_round_trip(body: InboundIn) -> JSONResponse:
         """The inbound stub plus one database round trip."""
-        round_trip(body.to)
+        await round_trip(body.to)
         return await stub_inbound(body)
 
     @bench.get("/bench/state")
