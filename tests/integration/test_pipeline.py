@@ -299,3 +299,23 @@ def test_an_inbound_call_id_recorded_before_is_409_on_the_loop_with_nothing_writ
     assert isinstance(second, Conflict)
     assert second.code == "call_exists"
     assert count(desk, "inbound_calls") == 1
+
+
+def test_a_company_number_held_elsewhere_sends_the_loops_decision_to_a_thread_i10(
+    api: Api, desk: Desk
+) -> None:
+    """Another transaction holds the company number's row (a decision admitting its call):
+    the decision on the loop gives up after a moment with nothing recorded, and is made in a
+    worker thread, which waits its turn."""
+    team = company_team(api, size=1, max_concurrent_calls=2)
+    owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
+    e164 = team["number"]["e164"]
+    inbound.decide_inbound(desk, owner, to=e164, caller=None, dry_run=True)  # builds the index
+    before = count(desk, "inbound_calls")
+    with psycopg.connect(desk_url(desk)) as holding:
+        holding.execute("SELECT 1 FROM numbers WHERE id = %s FOR UPDATE", (team["number"]["id"],))
+        with pytest.raises(IndexNotReady):
+            on_a_loop(lambda: inbound.decide_inbound_on_loop(desk, owner, to=e164, caller=None))
+        holding.rollback()
+    assert count(desk, "inbound_calls") == before
+    assert count(desk, "inbound_active_calls") == 0

@@ -3,13 +3,13 @@
 A decision over a current index is Python around one or two short statements. Handing it to a
 worker thread, as FastAPI does for every sync route, costs more than the decision: the hop and
 the threads' contention for the GIL cut a server's decisions per second by about a third
-(bench/README.md). So the routes ask the service on the loop: the outbound decision with its
-statements on the loop's pipeline (``services.callerid.decide_outbound_on_loop``), where the
-loop answers other requests while PostgreSQL works; the inbound one with ``rebuild=False``,
-its statements on a pooled connection, the loop waiting. When the org's index must first be
-built (after a configuration change: seconds at a million numbers), or a pool's copy of its
-numbers renewed, the service refuses before it records anything, and the same decision runs
-in a worker thread, which waits for that work while the loop goes on answering. At most ``FALLBACKS`` such decisions run at once per process, fewer
+(bench/README.md). So the routes ask the service on the loop, the decisions' statements on
+the loop's pipeline (``decide_outbound_on_loop``, ``decide_inbound_on_loop``,
+``store/pipeline``), where the loop answers other requests while PostgreSQL works. When the
+org's index must first be built (after a configuration change: seconds at a million
+numbers), or a pool's copy of its numbers renewed, the service refuses before it records
+anything, and the same decision runs in a worker thread, which waits for that work while the
+loop goes on answering. At most ``FALLBACKS`` such decisions run at once per process, fewer
 than the call path's pool holds connections (``store/db.make_call_path_engine``), so the
 loop always finds one.
 

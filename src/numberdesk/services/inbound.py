@@ -14,9 +14,10 @@ and an admitted call counted until its ``ended`` event or ``max_call_minutes``. 
 
 On the API's event loop (``decide_inbound_on_loop``) the read and the write go on the loop's
 pipeline (``store/pipeline``), with the statements of the decisions the process answers
-meanwhile; a voice call to a company number, whose call limit is one transaction from the
-lock to the record, is decided by ``decide_inbound`` on the loop, its statements on a pooled
-connection.
+meanwhile. A voice call to a company number is decided there on the live calls read with the
+caller, and its write records it only while the number still carries that many
+(``store/inbound_loop``); when they moved, the decision is made again by ``decide_inbound``
+on the loop, holding the number's row from the count to the record.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from numberdesk.domain.ids import new_id
 from numberdesk.domain.inbound import (
     Channel,
     Decision,
-    DialledNumber,
-    InboundCall,
 )
 from numberdesk.domain.inbound_input import (
     read_call_id,
@@ -144,9 +143,10 @@ async def decide_inbound_on_loop(
 ) -> InboundAnswer:
     """``decide_inbound`` on the event loop, its read and write on the loop's pipeline
     (``store/pipeline``): ``IndexNotReady``, nothing recorded, when the org's index is not
-    held or turns out out of date (then ``decide_inbound`` in a worker thread). A voice call
-    to a company number, whose call limit holds the number's row for the whole decision
-    (I10), is decided by ``decide_inbound`` on the loop, as before the pipeline."""
+    held or turns out out of date, or a company number's row stays taken (then
+    ``decide_inbound`` in a worker thread). A call to a company number whose live calls
+    moved between the read and the write is decided again by ``decide_inbound`` on the
+    loop, holding the number's row throughout (I10)."""
     require_manager(actor, "ask for inbound decisions (use the PBX's key)")
     org_id = actor.org_id
     index = desk.snapshots.get(key_of(org_id))
@@ -156,39 +156,42 @@ async def decide_inbound_on_loop(
     repo = InboundOnLoop(pipeline)
     asked = Asked(to, caller, read_channel(channel), read_call_id(call_id) or new_id("call"), False)
     try:
-        call, number, limited = call_of(index, asked)
-        if limited is None:
-            return await _recorded_on_loop(desk, repo, index, org_id, asked, call, number)
+        answer = await _recorded_on_loop(desk, repo, index, org_id, asked)
+    except RowHeld as held:
+        raise IndexNotReady(org_id) from held
     except Problem as refused:  # it stands only if made on the configuration of now
         if await repo.config_version(org_id) != index.version:
             raise IndexNotReady(org_id) from refused
         raise
+    if answer is not None:
+        return answer
     return decide_inbound(
         desk, actor, to=to, caller=caller, channel=channel, call_id=asked.call_id, rebuild=False
     )
 
 
 async def _recorded_on_loop(
-    desk: Desk,
-    repo: InboundOnLoop,
-    index: InboundIndex,
-    org_id: str,
-    asked: Asked,
-    call: InboundCall,
-    number: DialledNumber | None,
-) -> InboundAnswer:
-    """The decision of a call counted against no limit, read and recorded on the pipeline;
-    409 ``call_exists`` when nothing was recorded (the call id taken, or the version moved)."""
+    desk: Desk, repo: InboundOnLoop, index: InboundIndex, org_id: str, asked: Asked
+) -> InboundAnswer | None:
+    """The decision, read and recorded on the pipeline; 409 ``call_exists`` when nothing was
+    recorded (the call id taken, or the version moved). None, nothing recorded, when the
+    call counts against a company number's limit and that number's live calls moved."""
     now = desk.now()
+    call, number, limited = call_of(index, asked)
     snapshot, looking = snapshot_and_look_up(index, number, call, now)
+    limit_of = limited.id if limited is not None else None
+    looked, live = await repo.read(org_id, call.caller, looking, limit_of, now)
     if looking is not None:
-        looked = await repo.looked_up(org_id, call.caller, looking)
         snapshot = with_looked_up(snapshot, index, looking, looked)
+    if live is not None:
+        snapshot = replace(snapshot, active_calls=live.calls)
     decision = decision_of(snapshot, call, asked)
-    records = records_of(desk, org_id, asked.call_id, number, call, decision, None, now)
-    if not await repo.record(records.call, index.version, records.item, records.timeline):
-        raise call_exists(asked.call_id)
-    return InboundAnswer(asked.call_id, decision, records.item.id if records.item else None)
+    records = records_of(desk, org_id, asked.call_id, number, call, decision, limited, now)
+    if await repo.record(*records, version=index.version, live=live):
+        return InboundAnswer(asked.call_id, decision, records.item.id if records.item else None)
+    if live is not None:
+        return None
+    raise call_exists(asked.call_id)
 
 
 def _lock_number(repo: InboundRepo, org_id: str, number_id: str) -> None:

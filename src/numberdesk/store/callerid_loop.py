@@ -14,6 +14,7 @@ from numberdesk.domain.callerid_index import Pool
 from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store.callerid import Attempt, PoolNotCopied, Taken, When, taken_of, values_of
+from numberdesk.store.db import short_lock_wait
 from numberdesk.store.orgs import config_version_statement
 from numberdesk.store.pipeline import Pipeline, Rows, Statements
 
@@ -50,7 +51,7 @@ class CallerIdOnLoop:
             if taken.number_id is not None or taken.version != when.version:
                 return Taken(taken.version, taken.number_id, taken.number_id is not None)
         statements = [
-            (sql.short_lock_wait(), {}),
+            (short_lock_wait(), {}),
             (sql.hold_pool(), values),
             (sql.count_and_record(choose="pick"), values),
         ]

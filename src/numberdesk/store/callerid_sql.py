@@ -16,7 +16,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    func,
     insert,
     literal,
     or_,
@@ -29,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from numberdesk.domain.numbers import FINAL_STATUSES
 from numberdesk.store import schema as s
-from numberdesk.store.db import SHORT_LOCK_WAIT, insert_or, on_postgresql
+from numberdesk.store.db import insert_or, on_postgresql
 from numberdesk.store.orgs import config_version_of
 
 # ``pool_numbers`` under a short name: the statement of a pool's choice stays short enough for
@@ -294,10 +293,3 @@ def lock_and_count() -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, A
     the pool's previous holder committed, and the lock is held only for the server's work), each
     prepared by psycopg once it repeats; with their parameters (``db.on_postgresql``)."""
     return on_postgresql(hold_pool()), on_postgresql(count_and_record(choose="pick"))
-
-
-@cache
-def short_lock_wait() -> Executable:
-    """The transaction's lock waits end after ``SHORT_LOCK_WAIT`` (an exchange of the loop's
-    pipeline is one transaction: ``store/pipeline``)."""
-    return select(func.set_config("lock_timeout", SHORT_LOCK_WAIT, True))

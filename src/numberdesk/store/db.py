@@ -11,7 +11,7 @@ from typing import Any, cast
 import psycopg
 from psycopg.errors import LockNotAvailable
 from psycopg.pq import ExecStatus
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -39,6 +39,13 @@ def is_autocommit(conn: Connection) -> bool:
 # How long a decision on the event loop waits for a row another transaction holds: a
 # decision's own turn takes a millisecond; past this, it is refused and made in a worker thread.
 SHORT_LOCK_WAIT = "100ms"
+
+
+@cache
+def short_lock_wait() -> Executable:
+    """The transaction's lock waits end after ``SHORT_LOCK_WAIT`` (an exchange of the event
+    loop's pipeline is one transaction: ``store/pipeline``)."""
+    return select(func.set_config("lock_timeout", SHORT_LOCK_WAIT, True))
 
 
 class RowHeld(Exception):

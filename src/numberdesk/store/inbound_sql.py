@@ -126,24 +126,42 @@ def live_calls() -> Executable:
 
 
 @cache
-def record(dialect: str) -> Executable:
-    """The call's row, inserted only while the org's config version is ``version``."""
+def record(dialect: str, *, guarded: bool = False) -> Executable:
+    """The call's row, inserted only while the org's config version is ``version`` and, if
+    ``guarded``, while its number carries as many live calls as bound ``live`` (what the
+    decision saw: I10)."""
     c = s.inbound_calls.c
     names = [f.name for f in fields(CallRecord) if f.name in c]
     values = {name: bindparam(name, type_=c[name].type) for name in names}
     current = config_version_of(values["org_id"])
     row = select(*values.values()).where(current == bindparam("version"))
+    if guarded:
+        row = row.where(_live_now(values) == bindparam("live"))
     statement = insert_or(dialect, s.inbound_calls).from_select(names, row)
     statement = statement.on_conflict_do_nothing(index_elements=["org_id", "id"])
     return statement.returning(c.id)  # type: ignore[no-any-return]
 
 
+def _live_now(values: dict[str, Any]) -> Any:
+    """How many live calls the call's number carries at the call's moment (I10)."""
+    a = s.inbound_active_calls.c
+    return (
+        select(func.count())
+        .where(
+            a.org_id == values["org_id"],
+            a.number_id == values["number_id"],
+            a.expires_at > values["at"],
+        )
+        .scalar_subquery()
+    )
+
+
 @cache
-def record_all() -> Executable:
-    """PostgreSQL: the call's record (``record``) and, only when it was written, the
-    admission (bound ``admits``), the inbox item and its agents (``opens``) and the timeline
-    entries (one per ``entry_ids``/``contact_ids`` pair), as one statement."""
-    recorded = cast(Any, record("postgresql")).cte("recorded")
+def record_all(*, guarded: bool = False) -> Executable:
+    """PostgreSQL: the call's record (``record``, ``guarded`` or not) and, only when it was
+    written, the admission (bound ``admits``), the inbox item and its agents (``opens``) and
+    the timeline entries (one per ``entry_ids``/``contact_ids`` pair), as one statement."""
+    recorded = cast(Any, record("postgresql", guarded=guarded)).cte("recorded")
     written = select(recorded.c.id).exists()
     a, i, g, e = (
         s.inbound_active_calls,

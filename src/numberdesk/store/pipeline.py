@@ -72,6 +72,19 @@ def prepared(statement: Executable) -> Prepared:
     return Prepared(name, text, tuple(order), dict(compiled.params))
 
 
+def _transient(error: psycopg.Error) -> Unavailable | None:
+    """503 for a failed statement when the database could not answer just now (a deadlock, a
+    serialisation failure, a shutdown); None for any other (psycopg's own error is raised: a
+    lock wait cut short is the caller's to handle)."""
+    if isinstance(error, psycopg.OperationalError) and not isinstance(error, LockNotAvailable):
+        return Unavailable(
+            "database_unavailable",
+            "The database could not answer just now (a transient conflict); nothing was "
+            "changed. Try again shortly.",
+        )
+    return None
+
+
 def lost() -> Unavailable:
     """What an exchange whose connection failed answers."""
     return Unavailable(
@@ -88,7 +101,7 @@ class _Exchange:
     __slots__ = ("answer", "commands", "current", "finished", "results")
 
     def __init__(self, answer: asyncio.Future[list[pq.abc.PGresult]], commands: int) -> None:
-        self.answer, self.commands = answer, commands
+        self.answer, self.commands = answer, commands  # the prepares' results, then the rest
         self.results: list[pq.abc.PGresult] = []
         self.current: pq.abc.PGresult | None = None
         self.finished = False
@@ -138,24 +151,22 @@ class Pipeline:
         loop.add_reader(self._socket, self._read)
 
     async def exchange(self, statements: Statements) -> list[Rows]:
-        """The statements' rows, sent as one implicit transaction (see the module)."""
+        """Each statement's rows (none for a statement that returns none), sent as one
+        implicit transaction (see the module)."""
         results = await self._send(statements)
         rows: list[Rows] = []
-        for result in results:
+        for result in results[len(results) - len(statements) :]:  # after the prepares'
             if result.status == pq.ExecStatus.FATAL_ERROR:
                 error = error_from_result(result)
-                if isinstance(error, psycopg.OperationalError) and not isinstance(
-                    error, LockNotAvailable
-                ):
-                    raise Unavailable(
-                        "database_unavailable",
-                        "The database could not answer just now (a transient conflict); "
-                        "nothing was changed. Try again shortly.",
-                    ) from error
-                raise error
+                transient = _transient(error)
+                if transient is None:
+                    raise error
+                raise transient from error
             if result.status == pq.ExecStatus.TUPLES_OK:
                 self._adapt.set_pgresult(result)
                 rows.append(self._adapt.load_rows(0, result.ntuples, tuple))
+            else:
+                rows.append([])
         return rows
 
     def _send(self, statements: Statements) -> asyncio.Future[list[pq.abc.PGresult]]:
@@ -169,20 +180,18 @@ class Pipeline:
             name, text, names, constants = prepared(statement)
             given = [values[n] if constants.get(n) is None else constants[n] for n in names]
             outgoing.append((name, text, self._adapt.dump_sequence(given, _TEXT * len(given))))
-        commands = 0
+        unprepared = {name: text for name, text, _ in outgoing if name not in self._prepared}
         try:
-            for name, text, sent in outgoing:
-                if name not in self._prepared:
-                    self._pgconn.send_prepare(name, text)
-                    self._prepared.add(name)
-                    commands += 1
+            for name, text in unprepared.items():  # first, so a failed one aborts the rest
+                self._pgconn.send_prepare(name, text)
+                self._prepared.add(name)
+            for name, _, sent in outgoing:
                 self._pgconn.send_query_prepared(name, sent)
-                commands += 1
             self._pgconn.pipeline_sync()
         except psycopg.Error as exc:
             self._lose()
             raise lost() from exc
-        self._waiting.append(_Exchange(answer, commands))
+        self._waiting.append(_Exchange(answer, len(unprepared) + len(outgoing)))
         if not self._flush_due:
             self._flush_due = True
             self._loop.call_soon(self._flush)
