@@ -99,3 +99,13 @@ def call_exists(call_id: str) -> Conflict:
         f"Call {call_id!r} was decided before; give each call its own call_id, or leave it out "
         "and one is made up.",
     )
+
+
+def database_unavailable() -> Unavailable:
+    """The database could not answer just now (503): restarting, a lost connection, or a
+    transient lock conflict."""
+    return Unavailable(
+        "database_unavailable",
+        "The database could not answer just now (restarting, or a transient lock conflict); "
+        "nothing was changed. Try again shortly.",
+    )

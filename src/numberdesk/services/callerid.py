@@ -37,7 +37,12 @@ from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.services.callerid_choice import Asked, Count, OutboundAnswer, Pick, choosing
 from numberdesk.services.callerid_index import Indexed, build_index
 from numberdesk.services.desk import Desk
-from numberdesk.services.snapshots import IndexNotReady, OutOfDate, on_current_index
+from numberdesk.services.snapshots import (
+    IndexNotReady,
+    OutOfDate,
+    on_current_index,
+    refuse_on_loop,
+)
 from numberdesk.store.callerid import CallerIdRepo, PoolNotCopied, Taken
 from numberdesk.store.callerid_loop import CallerIdOnLoop
 
@@ -124,10 +129,8 @@ async def decide_outbound_on_loop(
         return cast(OutboundAnswer, chosen.value)
     except OutOfDate as stale:
         raise IndexNotReady(org_id) from stale
-    except Problem:  # a refusal stands only if made on the configuration of now
-        if await repo.config_version(org_id) != indexed.version:
-            raise IndexNotReady(org_id) from None
-        raise
+    except Problem as refusal:
+        await refuse_on_loop(refusal, pipeline, org_id, indexed.version)
 
 
 def _answer(repo: CallerIdRepo, question: Pick | Count, rebuild: bool) -> Taken:

@@ -48,7 +48,7 @@ from numberdesk.services.inbound_snapshot import (
     snapshot_of,
     with_looked_up,
 )
-from numberdesk.services.snapshots import IndexNotReady, on_current_index
+from numberdesk.services.snapshots import IndexNotReady, on_current_index, refuse_on_loop
 from numberdesk.store.db import RowHeld
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.inbound_loop import InboundOnLoop
@@ -159,10 +159,8 @@ async def decide_inbound_on_loop(
         answer = await _recorded_on_loop(desk, repo, index, org_id, asked)
     except RowHeld as held:
         raise IndexNotReady(org_id) from held
-    except Problem as refused:  # it stands only if made on the configuration of now
-        if await repo.config_version(org_id) != index.version:
-            raise IndexNotReady(org_id) from refused
-        raise
+    except Problem as refusal:
+        await refuse_on_loop(refusal, pipeline, org_id, index.version)
     if answer is not None:
         return answer
     return decide_inbound(
@@ -179,8 +177,8 @@ async def _recorded_on_loop(
     now = desk.now()
     call, number, limited = call_of(index, asked)
     snapshot, looking = snapshot_and_look_up(index, number, call, now)
-    limit_of = limited.id if limited is not None else None
-    looked, live = await repo.read(org_id, call.caller, looking, limit_of, now)
+    limit = limited.id if limited is not None else None
+    looked, live = await repo.read(org_id, call.caller, looking, limit, now)
     if looking is not None:
         snapshot = with_looked_up(snapshot, index, looking, looked)
     if live is not None:

@@ -27,10 +27,12 @@ import threading
 from collections.abc import Callable, ItemsView, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import NoReturn, Protocol, TypeVar
 
 from numberdesk.domain.errors import Problem, Unavailable
 from numberdesk.domain.orgs import Org
+from numberdesk.store.orgs import config_version_on_loop
+from numberdesk.store.pipeline import Pipeline
 from numberdesk.store.uow import Transaction
 
 ATTEMPTS = 3  # a decision is made again when the configuration changed while it was made
@@ -181,3 +183,17 @@ def on_current_index(
         "The organisation's configuration changed while this call was decided, "
         f"{ATTEMPTS} times; nothing was recorded. Ask again.",
     )
+
+
+async def refuse_on_loop(
+    refusal: Problem, pipeline: Pipeline, org_id: str, index_version: int
+) -> NoReturn:
+    """Raise ``refusal``, made by a decision on the event loop, when the index it was made on
+    is still the org's (or when the database could not answer at all); else
+    ``IndexNotReady``, and the decision is made again on the index of now in a worker thread,
+    as ``on_current_index`` makes it again."""
+    if isinstance(refusal, Unavailable):
+        raise refusal
+    if await config_version_on_loop(pipeline, org_id) == index_version:
+        raise refusal
+    raise IndexNotReady(org_id) from refusal

@@ -15,7 +15,6 @@ from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store.callerid import Attempt, PoolNotCopied, Taken, When, taken_of, values_of
 from numberdesk.store.db import short_lock_wait
-from numberdesk.store.orgs import config_version_statement
 from numberdesk.store.pipeline import Pipeline, Rows, Statements
 
 
@@ -71,12 +70,6 @@ class CallerIdOnLoop:
         values = values_of(when, attempt, step) | {"number": number_id}
         (row,) = await self._exchange(attempt, [(sql.count_and_record(), values)])
         return taken_of(row[0])
-
-    async def config_version(self, org_id: str) -> int | None:
-        """The org's config version now."""
-        (rows,) = await self.pipeline.exchange([(config_version_statement(), {"org": org_id})])
-        version: int | None = rows[0][0]
-        return version
 
     async def _exchange(self, attempt: Attempt, statements: Statements) -> list[Rows]:
         """The statements' rows; 409 ``call_exists`` when the call id was recorded before."""

@@ -31,7 +31,6 @@ from numberdesk.store.inbound import (
     looked_up_of,
     record_values,
 )
-from numberdesk.store.orgs import config_version_statement
 from numberdesk.store.pipeline import Pipeline, Statements
 
 
@@ -63,7 +62,7 @@ class InboundOnLoop:
         the live calls of the ``limited`` number (None: no call limit counts this call)."""
         statements: list[tuple[Any, dict[str, Any]]] = []
         looks = asked is not None and asked.reads(caller)
-        if asked is not None and looks:
+        if looks and asked is not None:  # (``asked`` again, for the type checker)
             statements.append((sql.looked_up("postgresql"), look_up_values(org_id, caller, asked)))
         if limited is not None:
             statements.append((sql.live_calls(), {"org": org_id, "number": limited, "now": now}))
@@ -103,9 +102,3 @@ class InboundOnLoop:
         except LockNotAvailable as busy:
             raise RowHeld(call.number_id or "") from busy
         return bool(rows[-1])
-
-    async def config_version(self, org_id: str) -> int | None:
-        """The org's config version now."""
-        (rows,) = await self.pipeline.exchange([(config_version_statement(), {"org": org_id})])
-        version: int | None = rows[0][0]
-        return version

@@ -13,6 +13,7 @@ from numberdesk.domain.errors import not_found
 from numberdesk.domain.orgs import Actor, Org, Role
 from numberdesk.domain.users import ApiKey, User
 from numberdesk.store import schema as s
+from numberdesk.store.pipeline import Pipeline
 from numberdesk.store.records import dump, load
 from numberdesk.store.repo import Repo
 
@@ -27,6 +28,13 @@ def config_version_of(org_id: Any) -> Any:
 def config_version_statement() -> Executable:
     """The config version of the org bound as ``org``."""
     return select(config_version_of(bindparam("org")))
+
+
+async def config_version_on_loop(pipeline: Pipeline, org_id: str) -> int | None:
+    """The org's config version now, asked on the event loop's pipeline (``store/pipeline``)."""
+    (rows,) = await pipeline.exchange([(config_version_statement(), {"org": org_id})])
+    version: int | None = rows[0][0]
+    return version
 
 
 class OrgRepo:

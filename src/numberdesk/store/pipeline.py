@@ -32,7 +32,6 @@ from collections import deque
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, NamedTuple, cast
-from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg import pq
@@ -44,7 +43,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ClauseElement
 
-from numberdesk.domain.errors import Unavailable
+from numberdesk.domain.errors import database_unavailable
 
 Rows = list[tuple[Any, ...]]
 Statements = Sequence[tuple[Executable, dict[str, Any]]]
@@ -72,26 +71,10 @@ def prepared(statement: Executable) -> Prepared:
     return Prepared(name, text, tuple(order), dict(compiled.params))
 
 
-def _transient(error: psycopg.Error) -> Unavailable | None:
-    """503 for a failed statement when the database could not answer just now (a deadlock, a
-    serialisation failure, a shutdown); None for any other (psycopg's own error is raised: a
-    lock wait cut short is the caller's to handle)."""
-    if isinstance(error, psycopg.OperationalError) and not isinstance(error, LockNotAvailable):
-        return Unavailable(
-            "database_unavailable",
-            "The database could not answer just now (a transient conflict); nothing was "
-            "changed. Try again shortly.",
-        )
-    return None
-
-
-def lost() -> Unavailable:
-    """What an exchange whose connection failed answers."""
-    return Unavailable(
-        "database_unavailable",
-        "The database could not be reached, or its connection was lost before it answered "
-        "(a restart?). Try again shortly.",
-    )
+def _transient(error: psycopg.Error) -> bool:
+    """Whether a failed statement says the database could not answer just now (a deadlock, a
+    serialisation failure, a shutdown): 503. A lock wait cut short is the caller's to handle."""
+    return isinstance(error, psycopg.OperationalError) and not isinstance(error, LockNotAvailable)
 
 
 class _Exchange:
@@ -136,7 +119,7 @@ class Pipeline:
         try:
             fairy = engine.raw_connection()
         except DBAPIError as exc:
-            raise lost() from exc
+            raise database_unavailable() from exc
         self._driver: psycopg.Connection[Any] = fairy.driver_connection  # type: ignore[assignment]
         fairy.detach()  # the pool's no more: this loop's alone
         self._pgconn = self._driver.pgconn
@@ -158,10 +141,9 @@ class Pipeline:
         for result in results[len(results) - len(statements) :]:  # after the prepares'
             if result.status == pq.ExecStatus.FATAL_ERROR:
                 error = error_from_result(result)
-                transient = _transient(error)
-                if transient is None:
-                    raise error
-                raise transient from error
+                if _transient(error):
+                    raise database_unavailable() from error
+                raise error
             if result.status == pq.ExecStatus.TUPLES_OK:
                 self._adapt.set_pgresult(result)
                 rows.append(self._adapt.load_rows(0, result.ntuples, tuple))
@@ -173,7 +155,7 @@ class Pipeline:
         """Queue the statements and their Sync; flushed once this turn of the loop ends, with
         whatever the loop's other requests queue meanwhile."""
         if self.is_lost:
-            raise lost()
+            raise database_unavailable()
         answer: asyncio.Future[list[pq.abc.PGresult]] = self._loop.create_future()
         outgoing = []  # every value adapted before anything is sent: all of it goes, or none
         for statement, values in statements:
@@ -190,7 +172,7 @@ class Pipeline:
             self._pgconn.pipeline_sync()
         except psycopg.Error as exc:
             self._lose()
-            raise lost() from exc
+            raise database_unavailable() from exc
         self._waiting.append(_Exchange(answer, len(unprepared) + len(outgoing)))
         if not self._flush_due:
             self._flush_due = True
@@ -239,7 +221,7 @@ class Pipeline:
         while self._waiting:
             answer = self._waiting.popleft().answer
             if not answer.done():
-                answer.set_exception(lost())
+                answer.set_exception(database_unavailable())
         self._driver.close()
 
     def close(self) -> None:
@@ -253,11 +235,12 @@ class Pipeline:
 
 class Pipelines:
     """Each event loop's ``Pipeline`` on the call path's engine, made when first asked for and
-    again after its connection was lost."""
+    again after its connection was lost; kept until ``close`` (an API process has one loop;
+    each pipeline holds its loop, so weak keys would free nothing)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._of: WeakKeyDictionary[asyncio.AbstractEventLoop, Pipeline] = WeakKeyDictionary()
+        self._of: dict[asyncio.AbstractEventLoop, Pipeline] = {}
 
     def of_this_loop(self) -> Pipeline:
         """The running event loop's pipeline."""

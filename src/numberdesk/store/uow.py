@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from numberdesk.domain.errors import Unavailable
+from numberdesk.domain.errors import database_unavailable
 from numberdesk.store.audit import AuditRepo
 from numberdesk.store.db import atomic
 from numberdesk.store.idempotency import IdempotencyRepo
@@ -199,11 +199,7 @@ class Store:
         except DBAPIError as exc:
             if not self._transient(exc):
                 raise
-            raise Unavailable(
-                "database_unavailable",
-                "The database could not answer just now (restarting, or a transient lock "
-                "conflict); nothing was changed. Try again shortly.",
-            ) from exc
+            raise database_unavailable() from exc
 
     def _transient(self, exc: DBAPIError) -> bool:
         """Whether a failure says the database could not answer just now (a lost connection, a
