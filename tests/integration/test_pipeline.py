@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
-from numberdesk.domain.errors import Conflict, Unavailable
+from numberdesk.domain.errors import Conflict, Problem, Unavailable
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid, inbound
 from numberdesk.services.desk import Desk
@@ -101,6 +101,7 @@ def calls_counted(desk: Desk, owner: Actor) -> int:
 
 def test_a_connection_lost_while_idle_is_made_again_unnoticed(api: Api, desk: Desk) -> None:
     owner = org_with_numbers(api, desk, 1)
+    before = count(desk, "outbound_calls")
 
     async def across_a_lost_connection() -> callerid.OutboundAnswer:
         await ask(desk, owner, "+12125550100")
@@ -109,6 +110,7 @@ def test_a_connection_lost_while_idle_is_made_again_unnoticed(api: Api, desk: De
         return await ask(desk, owner, "+12125550101")
 
     assert on_a_loop(across_a_lost_connection).number.e164.startswith("+1212")
+    assert count(desk, "outbound_calls") == before + 2  # both decisions recorded
 
 
 def test_a_connection_lost_under_a_decision_costs_it_a_503_and_the_next_connects_again(
@@ -319,3 +321,31 @@ def test_a_company_number_held_elsewhere_sends_the_loops_decision_to_a_thread_i1
         holding.rollback()
     assert count(desk, "inbound_calls") == before
     assert count(desk, "inbound_active_calls") == 0
+
+
+def test_a_refusal_on_the_loop_stands_only_on_the_configuration_of_now_o3(
+    api: Api, desk: Desk
+) -> None:
+    """An agent added since the process built its index is unknown to that index: the loop's
+    404 would be wrong, so the decision goes to a worker thread, which rebuilds first; an
+    agent unknown to the org now is a 404."""
+    created = api.new_org("Refusals", "US")
+    buy(api, created["api_key"], "212", 1)
+    owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
+    callerid.decide_outbound(desk, owner, agent_id=owner.user_id, to="+12125550999")  # index
+    added, _ = api.new_user(created["api_key"])
+
+    async def refusal(agent_id: str) -> Exception | None:
+        try:
+            await callerid.decide_outbound_on_loop(
+                desk, owner, agent_id=agent_id, to="+12125550100"
+            )
+        except (Problem, IndexNotReady) as refused:
+            return refused
+        return None
+
+    assert isinstance(on_a_loop(lambda: refusal(added["id"])), IndexNotReady)
+    callerid.decide_outbound(desk, owner, agent_id=added["id"], to="+12125550100")  # rebuilt
+    refused = on_a_loop(lambda: refusal("usr_nobody"))
+    assert isinstance(refused, Problem)
+    assert refused.code == "user_not_found"
