@@ -71,6 +71,28 @@ def test_decisions_sent_together_each_get_their_own_answer_and_record_o5_o7(
     assert max(shown.values()) - min(shown.values()) <= 1, shown
 
 
+def test_the_exchanges_of_one_loop_turn_are_held_back_together_and_sent_when_it_ends(
+    api: Api, desk: Desk
+) -> None:
+    owner = org_with_numbers(api, desk, 2)
+
+    async def one_turn() -> tuple[bool | None, bool | None, int]:
+        pipeline = desk.store.pipeline()
+        assert pipeline is not None
+        sent = asyncio.gather(*(ask(desk, owner, f"+1212555{n:04d}") for n in range(3)))
+        await asyncio.sleep(0)  # the three send their first exchange, this turn
+        held_back = pipeline.corked
+        answers = await sent
+        return held_back, pipeline.corked, len({a.call_id for a in answers})
+
+    held_back, after, answered = on_a_loop(one_turn)
+    if held_back is None:
+        pytest.skip("the test database is not reached over TCP on Linux: nothing to cork")
+    assert held_back is True
+    assert after is False  # nothing left waiting for the kernel's 200 ms
+    assert answered == 3
+
+
 def test_a_call_id_recorded_before_is_409_and_spoils_nothing_sent_with_it_o7(
     api: Api, desk: Desk
 ) -> None:

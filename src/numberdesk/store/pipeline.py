@@ -17,6 +17,13 @@ most ``db.SHORT_LOCK_WAIT``). A lost connection fails the exchanges under way wi
 ``database_unavailable`` (whether the last one committed is unknown, as with any lost commit);
 the next exchange connects again.
 
+libpq sends at every Sync (``PQpipelineSync``; ``PQsendPipelineSync``, which does not, came in
+libpq 17 and psycopg's ``pq`` does not offer it). Sending on a TCP socket to PostgreSQL on the
+same machine costs the sender the whole delivery, the server process's wake-up included, so
+over TCP the socket is corked (Linux's ``TCP_CORK``) from the first exchange a loop turn sends
+until the turn's flush: the exchanges of one turn leave in one transmission (bench/README.md,
+tenth session).
+
 Statements are SQLAlchemy statements built once with bound parameters, as for
 ``db.prepared_rows``; each is prepared on the connection the first time it is sent, its
 parameters' types read from the statement. Values are what psycopg sends as they are (aware
@@ -28,8 +35,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import socket
 from collections import deque
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import cache
 from typing import Any, NamedTuple, cast
 
@@ -75,6 +85,18 @@ def _transient(error: psycopg.Error) -> bool:
     """Whether a failed statement says the database could not answer just now (a deadlock, a
     serialisation failure, a shutdown): 503. A lock wait cut short is the caller's to handle."""
     return isinstance(error, psycopg.OperationalError) and not isinstance(error, LockNotAvailable)
+
+
+def _tcp_socket_of(fd: int) -> socket.socket | None:
+    """A socket object on a duplicate of libpq's socket ``fd`` when it is TCP and can be
+    corked (Linux), else None."""
+    if not hasattr(socket, "TCP_CORK"):
+        return None
+    tcp = socket.socket(fileno=os.dup(fd))
+    if tcp.family in (socket.AF_INET, socket.AF_INET6):
+        return tcp
+    tcp.close()
+    return None
 
 
 class _Exchange:
@@ -127,6 +149,7 @@ class Pipeline:
         self._pgconn.nonblocking = 1
         self._adapt = Transformer(context=self._driver)
         self._loop, self._socket = loop, self._pgconn.socket
+        self._tcp = _tcp_socket_of(self._socket)  # closed with the connection (``_lose``)
         self._prepared: set[bytes] = set()
         self._waiting: deque[_Exchange] = deque()
         self._flush_due = False
@@ -163,6 +186,8 @@ class Pipeline:
             given = [values[n] if constants.get(n) is None else constants[n] for n in names]
             outgoing.append((name, text, self._adapt.dump_sequence(given, _TEXT * len(given))))
         unprepared = {name: text for name, text, _ in outgoing if name not in self._prepared}
+        if not self._flush_due:
+            self._cork(True)  # until this turn's flush
         try:
             for name, text in unprepared.items():  # first, so a failed one aborts the rest
                 self._pgconn.send_prepare(name, text)
@@ -179,6 +204,20 @@ class Pipeline:
             self._loop.call_soon(self._flush)
         return answer
 
+    @property
+    def corked(self) -> bool | None:
+        """Whether the socket holds back what it was given (this turn's exchanges, until the
+        turn's flush); None when it cannot (not TCP, not Linux)."""
+        if self._tcp is None:
+            return None
+        return bool(self._tcp.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK))
+
+    def _cork(self, corked: bool) -> None:
+        """Hold back (True) or send (False) what the TCP socket was given (see the module)."""
+        if self._tcp is not None:
+            with suppress(OSError):  # a lost connection is libpq's to report
+                self._tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, corked)
+
     def _flush(self) -> None:
         """Send what is queued; what the socket cannot take now goes when it can."""
         self._flush_due = False
@@ -189,6 +228,7 @@ class Pipeline:
         except psycopg.OperationalError:
             self._lose()
             return
+        self._cork(False)
         if unsent:
             self._loop.add_writer(self._socket, self._flush_rest)
 
@@ -222,13 +262,18 @@ class Pipeline:
             answer = self._waiting.popleft().answer
             if not answer.done():
                 answer.set_exception(database_unavailable())
+        self._close_connection()
+
+    def _close_connection(self) -> None:
         self._driver.close()
+        if self._tcp is not None:
+            self._tcp.close()
 
     def close(self) -> None:
         """Close the connection, from any thread."""
         if self._loop.is_closed():
             self.is_lost = True
-            self._driver.close()
+            self._close_connection()
         elif not self.is_lost:
             self._loop.call_soon_threadsafe(self._lose)
 
