@@ -18,11 +18,11 @@ most ``db.SHORT_LOCK_WAIT``). A lost connection fails the exchanges under way wi
 the next exchange connects again.
 
 libpq sends at every Sync (``PQpipelineSync``; ``PQsendPipelineSync``, which does not, came in
-libpq 17 and psycopg's ``pq`` does not offer it). Sending on a TCP socket to PostgreSQL on the
-same machine costs the sender the whole delivery, the server process's wake-up included, so
-over TCP the socket is corked (Linux's ``TCP_CORK``) from the first exchange a loop turn sends
-until the turn's flush: the exchanges of one turn leave in one transmission (bench/README.md,
-tenth session).
+libpq 17 and psycopg's ``pq`` does not offer it). Each send on a TCP socket is a transmission,
+and to PostgreSQL on the same machine it costs the sender the whole delivery, the server
+process's wake-up included; so over TCP the socket is corked (Linux's ``TCP_CORK``) from the
+first exchange a loop turn sends until the turn's flush: the exchanges of one turn leave in
+one transmission (bench/README.md, tenth session).
 
 Statements are SQLAlchemy statements built once with bound parameters, as for
 ``db.prepared_rows``; each is prepared on the connection the first time it is sent, its
@@ -265,6 +265,7 @@ class Pipeline:
         self._close_connection()
 
     def _close_connection(self) -> None:
+        """Close libpq's connection and this pipeline's duplicate of its socket."""
         self._driver.close()
         if self._tcp is not None:
             self._tcp.close()
