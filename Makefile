@@ -25,14 +25,16 @@ run: $(STAMP)  ## Migrate the SQLite database, make the demo org, serve on 127.0
 test: $(STAMP)  ## Run the whole test suite (PostgreSQL too when NUMBERDESK_TEST_POSTGRES_URL is set).
 	$(BIN)/pytest -q -n 2
 
-check: $(STAMP)  ## ruff lint, ruff format --check, mypy --strict.
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+check: $(STAMP)  ## ruff lint, ruff format --check, mypy --strict (the package, its tests, the benchmarks).
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	MYPYPATH=src $(BIN)/mypy --strict tests
+	MYPYPATH=src:bench $(BIN)/mypy --strict --explicit-package-bases $(wildcard bench/*.py)
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 bench: $(STAMP)  ## Outbound, then inbound, decisions at 1k-1M numbers on PostgreSQL (long; see bench/README.md).
 	$(BIN)/python bench/decisions.py

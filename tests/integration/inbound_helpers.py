@@ -61,7 +61,7 @@ def agent(api: Api, key: str, presence: str = "available", **fields: Any) -> tup
     return user["id"], agent_key
 
 
-def inbound(api: Api, key: str, to: str, caller: str | None = CALLER, **body: Any) -> Any:
+def inbound(api: Api, key: str | None, to: str, caller: str | None = CALLER, **body: Any) -> Any:
     """POST /v1/decisions/inbound."""
     return api.call("POST", INBOUND, key, json={"to": to, "from": caller, **body})
 

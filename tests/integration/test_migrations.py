@@ -27,7 +27,7 @@ def test_postgresql_indexes_carry_the_columns_they_are_declared_to_include(
     """Alembic does not compare an index's INCLUDE columns; a covering index that lost them
     would read the table again (``ix_outbound_calls_org_callee_at``: I2, O5)."""
     declared = {
-        index.name: list(index.dialect_options["postgresql"]["include"] or [])
+        str(index.name): list(index.dialect_options["postgresql"]["include"] or [])
         for table in schema.metadata.tables.values()
         for index in table.indexes
     }

@@ -36,7 +36,7 @@ def test_admin_adds_agent_with_national_work_phone_read_in_org_country_n1(api: A
 def test_invalid_user_fields_are_refused_and_change_nothing(api: Api) -> None:
     key = api.new_org()["api_key"]
     before = api.audit_count(key)
-    bad = [
+    bad: list[dict[str, object]] = [
         {"work_phone": "12"},
         {"extension": "alice"},
         {"email": "not-an-email"},
