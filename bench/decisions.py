@@ -115,8 +115,8 @@ PLAN = (
 )
 ELSEWHERE = ("FR", "AU", "IE", "PL", "BE", "CH", "NO", "DK")  # callees, never the org's numbers
 LOCAL_TYPES = frozenset({PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+# The calls' index by callee, dropped for their COPY and built again after it.
 BY_CALLEE = next(i for i in outbound_calls.indexes if i.name == "ix_outbound_calls_org_callee_at")
-# (dropped for the COPY of the calls and built again after it)
 PER_BLOCK = 500  # numbers the org holds in one thousands-block (carriers assign 1000 at a time)
 
 

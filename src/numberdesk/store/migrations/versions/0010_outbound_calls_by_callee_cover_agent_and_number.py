@@ -5,8 +5,8 @@ Revises: 0009
 Create Date: 2026-11-25 04:30:00.000000
 
 On PostgreSQL the index is built again while the table is locked for writes; on a large
-``outbound_calls`` run it in a quiet hour (about 45 s for 10 million calls on the benchmark's
-machine).
+``outbound_calls`` run it in a quiet hour (under a minute for 10 million calls on the
+benchmark's machine).
 """
 
 from __future__ import annotations
