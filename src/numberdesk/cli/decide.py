@@ -9,10 +9,9 @@ import typer
 from rich.table import Table
 
 from numberdesk.cli.support import API_KEY_HELP, acting, console, fail, open_desk
-from numberdesk.domain.callerid import TraceEntry
 from numberdesk.domain.errors import Conflict, Problem
 from numberdesk.domain.inbound import Channel
-from numberdesk.domain.inbound import TraceEntry as InboundStep
+from numberdesk.domain.trace import TraceEntry
 from numberdesk.services import callerid, inbound
 
 app = typer.Typer(
@@ -133,7 +132,7 @@ def inbound_call(
     console.print("; ".join(facts))
 
 
-def _trace_table(trace: Sequence[TraceEntry | InboundStep], title: str) -> Table:
+def _trace_table(trace: Sequence[TraceEntry], title: str) -> Table:
     table = Table("#", "step", "result", "why", title=title)
     for position, entry in enumerate(trace, start=1):
         style = RESULT_STYLE.get(entry.result, "")

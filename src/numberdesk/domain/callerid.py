@@ -38,6 +38,7 @@ from numberdesk.domain.callerid_tiers import (
     tiers_of,
 )
 from numberdesk.domain.errors import Forbidden
+from numberdesk.domain.trace import TraceEntry
 
 __all__ = [
     "POLICY_STEPS",
@@ -69,14 +70,6 @@ class Usage:
     last_shown_to_callee: str | None = None
 
 
-class TraceEntry(NamedTuple):
-    """One step tried: chosen, skipped (candidates, none usable) or no_match (no candidates)."""
-
-    step: str
-    result: str
-    reason: str
-
-
 class Stop(NamedTuple):
     """Where a decision that asks for a pick stopped: the step's place in the policy, the
     step's tiers and the place of the one that asks. Given the pick, the walk goes on from
@@ -91,8 +84,8 @@ class Decision(NamedTuple):
     """The chosen number (None: nothing eligible, or a pick to ask for), its step, and the
     trace. ``asks``: the tier whose pool must pick (O5) before the decision can go on;
     ``picked``: the key of the pool whose pick chose the number (None when sticky or alone).
-    A named tuple, as ``TraceEntry``: made once or twice a call, faster than a frozen
-    dataclass."""
+    A named tuple, as ``domain.trace.TraceEntry``: made once or twice a call, faster than a
+    frozen dataclass."""
 
     number: Candidate | None
     step: str | None

@@ -34,10 +34,10 @@ from numberdesk.domain.inbound_types import (
     Target,
     TargetType,
     TimelineEntry,
-    TraceEntry,
 )
 from numberdesk.domain.numbers import CAPABILITIES, Capability, Kind, Status
 from numberdesk.domain.routes import Ring, Route, RouteType, Scope
+from numberdesk.domain.trace import TraceEntry
 from numberdesk.domain.users import Presence
 
 __all__ = [

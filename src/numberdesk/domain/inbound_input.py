@@ -10,9 +10,10 @@ from functools import lru_cache
 
 from numberdesk.domain.errors import Invalid, invalid_field
 from numberdesk.domain.inbound import forwards_every_call, refusal
-from numberdesk.domain.inbound_types import Channel, DialledNumber, TraceEntry
+from numberdesk.domain.inbound_types import Channel, DialledNumber
 from numberdesk.domain.phones import REMEMBERED, e164_of
 from numberdesk.domain.routes import RouteType
+from numberdesk.domain.trace import TraceEntry
 
 MAX_CALL_ID = 64
 _CALL_ID = re.compile(rf"[^/\s]{{1,{MAX_CALL_ID}}}")

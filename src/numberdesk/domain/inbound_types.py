@@ -14,6 +14,7 @@ from numberdesk.domain.company import (
 )
 from numberdesk.domain.numbers import Kind, Status
 from numberdesk.domain.routes import NOT_ASSIGNED, Route
+from numberdesk.domain.trace import TraceEntry
 from numberdesk.domain.users import Presence
 
 
@@ -155,16 +156,6 @@ class Target:
     def to_json(self) -> dict[str, object]:
         """The API's target: its type and the fields that are set."""
         return {k: str(v) for k, v in vars(self).items() if v is not None}
-
-
-@dataclass(frozen=True)
-class TraceEntry:
-    """One step: ``passed`` (a check let it through), ``chosen``, ``skipped``, ``no_match``
-    (nothing to find) or ``refused`` (the decision stops here)."""
-
-    step: str
-    result: str
-    reason: str
 
 
 @dataclass(frozen=True)

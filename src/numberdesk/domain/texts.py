@@ -16,6 +16,7 @@ from enum import StrEnum
 from numberdesk.domain.errors import Conflict, Forbidden, Invalid, invalid_field
 from numberdesk.domain.numbers import CAPABILITIES, Capability, Kind, Status
 from numberdesk.domain.phones import parse_phone
+from numberdesk.domain.trace import TraceEntry
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _SENDER_NAME = re.compile(r"[A-Za-z0-9 ]{1,11}")
@@ -86,15 +87,6 @@ class TextRequest:
     mode: TextMode
     country: str
     requested: str | None = None  # the `from` of a manual text, as typed
-
-
-@dataclass(frozen=True)
-class TraceEntry:
-    """One step tried: chosen, skipped (with why) or no_match (nothing configured)."""
-
-    step: str
-    result: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -223,7 +215,7 @@ def auto_sender(card: TextCard) -> TextSender:
         "No sender for this automatic text (rule S2): the user has no usable sender ID, "
         "personal or company number; the trace says why each was skipped. Set a sender ID "
         "on the user or assign them an active sms or omni number.",
-        extra={"trace": [vars(t) for t in trace]},
+        extra={"trace": [t._asdict() for t in trace]},
     )
 
 

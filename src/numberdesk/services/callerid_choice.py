@@ -24,7 +24,6 @@ from numberdesk.domain.callerid import (
     Snapshot,
     Step,
     Tier,
-    TraceEntry,
     Usage,
     daily_cap,
     decide,
@@ -34,6 +33,7 @@ from numberdesk.domain.callerid import (
 from numberdesk.domain.errors import Conflict, not_found
 from numberdesk.domain.phones import REMEMBERED, e164_of, parse_phone
 from numberdesk.domain.regions import region_of
+from numberdesk.domain.trace import TraceEntry
 from numberdesk.services.callerid_index import Indexed, org_day
 from numberdesk.services.snapshots import OutOfDate
 from numberdesk.store.callerid import Attempt, Taken, When
