@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
 
 from numberdesk.domain.errors import Conflict, Problem, Unavailable
 from numberdesk.domain.orgs import Actor, Role
@@ -182,6 +182,36 @@ async def terminate(desk: Desk, backend: int) -> None:
 def desk_url(desk: Desk) -> str:
     """The desk's database URL, as psycopg takes it."""
     return desk.store.engine.url.set(drivername="postgresql").render_as_string(False)
+
+
+def test_a_statement_that_could_not_be_prepared_fails_and_is_prepared_again_once_it_can(
+    desk: Desk,
+) -> None:
+    """As when new code answers before its migration has run: the table it reads is missing,
+    then made; the pipeline's connection must not go on believing the statement prepared."""
+    table = Table("pipeline_not_yet", MetaData(), Column("n", Integer))
+    asked = select(table.c.n)
+
+    async def before_and_after_the_migration() -> tuple[Exception | None, list[Any]]:
+        pipeline = desk.store.pipeline()
+        assert pipeline is not None
+        failed: Exception | None = None
+        try:
+            await pipeline.exchange([(asked, {})])
+        except psycopg.errors.UndefinedTable as missing:
+            failed = missing
+        with desk.store.engine.begin() as conn:
+            table.create(conn)
+            conn.execute(table.insert().values(n=7))
+        try:
+            return failed, (await pipeline.exchange([(asked, {})]))[0]
+        finally:
+            with desk.store.engine.begin() as conn:
+                table.drop(conn)
+
+    failed, rows = on_a_loop(before_and_after_the_migration)
+    assert isinstance(failed, psycopg.errors.UndefinedTable)
+    assert rows == [(7,)]
 
 
 def test_a_request_given_up_leaves_the_pipeline_in_step_for_the_next(api: Api, desk: Desk) -> None:

@@ -15,7 +15,8 @@ from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store.callerid import Attempt, PoolNotCopied, Taken, When, taken_of, values_of
 from numberdesk.store.db import short_lock_wait
-from numberdesk.store.pipeline import Pipeline, Rows, Statements
+from numberdesk.store.pipeline import Pipeline
+from numberdesk.store.pipeline_exchange import Rows, Statements
 
 
 class CallerIdOnLoop:

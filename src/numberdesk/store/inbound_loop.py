@@ -31,7 +31,8 @@ from numberdesk.store.inbound import (
     looked_up_of,
     record_values,
 )
-from numberdesk.store.pipeline import Pipeline, Statements
+from numberdesk.store.pipeline import Pipeline
+from numberdesk.store.pipeline_exchange import Statements
 
 
 @dataclass(frozen=True)

@@ -26,59 +26,32 @@ one transmission (bench/README.md, tenth session).
 
 Statements are SQLAlchemy statements built once with bound parameters, as for
 ``db.prepared_rows``; each is prepared on the connection the first time it is sent, its
-parameters' types read from the statement. Values are what psycopg sends as they are (aware
-datetimes, lists, ``Jsonb``), adapted by psycopg in text format; rows come back as psycopg
-loads them.
+parameters' types read from the statement (``store/pipeline_exchange``), and again the next
+time when that failed (a table new code reads, say, not yet made by its migration). Values
+are what psycopg sends as they are (aware datetimes, lists, ``Jsonb``), adapted by psycopg in
+text format; rows come back as psycopg loads them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import socket
 from collections import deque
-from collections.abc import Sequence
 from contextlib import suppress
-from functools import cache
-from typing import Any, NamedTuple, cast
+from typing import Any
 
 import psycopg
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.errors import LockNotAvailable, error_from_result
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import ClauseElement
 
 from numberdesk.domain.errors import database_unavailable
+from numberdesk.store.pipeline_exchange import Exchange, Rows, Statements, prepared
 
-Rows = list[tuple[Any, ...]]
-Statements = Sequence[tuple[Executable, dict[str, Any]]]
-_DOLLARS = pg_psycopg.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 _TEXT = [PyFormat.TEXT]  # each value in text format: its type is the statement's
-
-
-class Prepared(NamedTuple):
-    """A statement as PostgreSQL prepares it: its name, its text with $1..$n, the parameter
-    each $ stands for, and the values SQLAlchemy bound as constants (a LIMIT, a literal)."""
-
-    name: bytes
-    text: bytes
-    names: tuple[str, ...]
-    constants: dict[str, Any]
-
-
-@cache
-def prepared(statement: Executable) -> Prepared:
-    """``statement`` compiled once for the pipeline; its name follows from its text."""
-    compiled = cast(ClauseElement, statement).compile(dialect=_DOLLARS)
-    text = str(compiled).encode()
-    name = b"nd_" + hashlib.sha256(text).hexdigest()[:24].encode()
-    order = cast(Any, compiled).positiontup or ()
-    return Prepared(name, text, tuple(order), dict(compiled.params))
 
 
 def _transient(error: psycopg.Error) -> bool:
@@ -99,40 +72,6 @@ def _tcp_socket_of(fd: int) -> socket.socket | None:
     return None
 
 
-class _Exchange:
-    """One exchange under way: the results of its ``commands`` (prepares included), as they
-    arrive, until its Sync."""
-
-    __slots__ = ("answer", "commands", "current", "finished", "results")
-
-    def __init__(self, answer: asyncio.Future[list[pq.abc.PGresult]], commands: int) -> None:
-        self.answer, self.commands = answer, commands  # the prepares' results, then the rest
-        self.results: list[pq.abc.PGresult] = []
-        self.current: pq.abc.PGresult | None = None
-        self.finished = False
-
-    def take(self, result: pq.abc.PGresult | None) -> bool:
-        """Take the next result libpq gives; False when it had none yet. A command's results
-        end with None; the exchange ends with its Sync's result."""
-        if self.commands == 0:
-            if result is None:
-                return False
-            if result.status == pq.ExecStatus.PIPELINE_SYNC:
-                self.finished = True
-                if not self.answer.done():  # a request given up still reads its answer
-                    self.answer.set_result(self.results)
-                return True
-            raise psycopg.InterfaceError(f"pipeline out of step: {result!r}")
-        if result is not None:
-            self.current = result
-        elif self.current is None:
-            return False
-        else:
-            self.results.append(self.current)
-            self.current, self.commands = None, self.commands - 1
-        return True
-
-
 class Pipeline:
     """One connection of the call path's engine in pipeline mode, written and read by one
     event loop (only from that loop's thread)."""
@@ -151,7 +90,7 @@ class Pipeline:
         self._loop, self._socket = loop, self._pgconn.socket
         self._tcp = _tcp_socket_of(self._socket)  # closed with the connection (``_lose``)
         self._prepared: set[bytes] = set()
-        self._waiting: deque[_Exchange] = deque()
+        self._waiting: deque[Exchange] = deque()
         self._flush_due = False
         self.is_lost = False
         loop.add_reader(self._socket, self._read)
@@ -160,13 +99,14 @@ class Pipeline:
         """Each statement's rows (none for a statement that returns none), sent as one
         implicit transaction (see the module)."""
         results = await self._send(statements)
-        rows: list[Rows] = []
-        for result in results[len(results) - len(statements) :]:  # after the prepares'
+        for result in results:  # a failed prepare fails the statements after it too
             if result.status == pq.ExecStatus.FATAL_ERROR:
                 error = error_from_result(result)
                 if _transient(error):
                     raise database_unavailable() from error
                 raise error
+        rows: list[Rows] = []
+        for result in results[len(results) - len(statements) :]:  # after the prepares'
             if result.status == pq.ExecStatus.TUPLES_OK:
                 self._adapt.set_pgresult(result)
                 rows.append(self._adapt.load_rows(0, result.ntuples, tuple))
@@ -198,7 +138,7 @@ class Pipeline:
         except psycopg.Error as exc:
             self._lose()
             raise database_unavailable() from exc
-        self._waiting.append(_Exchange(answer, len(unprepared) + len(outgoing)))
+        self._waiting.append(Exchange(answer, list(unprepared), len(unprepared) + len(outgoing)))
         if not self._flush_due:
             self._flush_due = True
             self._loop.call_soon(self._flush)
@@ -244,12 +184,19 @@ class Pipeline:
                 if not self._waiting[0].take(self._pgconn.get_result()):
                     break
                 if self._waiting[0].finished:
-                    self._waiting.popleft()
+                    self._forget_unmade(self._waiting.popleft())
         except psycopg.Error:
             self._lose()
             return
         if self._pgconn.status != pq.ConnStatus.OK:
             self._lose()
+
+    def _forget_unmade(self, exchange: Exchange) -> None:
+        """The prepares of a finished exchange that failed (or were skipped after a failure)
+        made no statement: they are prepared again the next time they are sent."""
+        for name, result in zip(exchange.preparing, exchange.results, strict=False):
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                self._prepared.discard(name)
 
     def _lose(self) -> None:
         """Fail every exchange under way and close the connection (from the loop's thread)."""
