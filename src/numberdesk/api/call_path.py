@@ -63,20 +63,17 @@ async def caller(request: Request) -> tuple[Desk, Actor]:
 async def decided(
     decide: Callable[..., T],
     request: Request,
-    on_loop: Callable[..., Awaitable[T]] | None = None,
+    on_loop: Callable[..., Awaitable[T]],
     **arguments: Any,
 ) -> T:
-    """``decide(desk, actor, **arguments)`` for the request's caller: on the event loop
-    (``on_loop`` when given, its statements on the loop's pipeline; else ``decide`` with
-    ``rebuild=False``), or in a worker thread when its index must be built first or the
-    database takes one writer at a time."""
+    """``decide(desk, actor, **arguments)`` for the request's caller: ``on_loop`` on the event
+    loop, its statements on the loop's pipeline; ``decide`` in a worker thread when the org's
+    index must be built first (``IndexNotReady``) or the database takes one writer at a time."""
     desk, actor = await caller(request)
     if desk.one_writer_at_a_time:
         return await to_thread.run_sync(partial(decide, desk, actor, **arguments))
     try:
-        if on_loop is not None:
-            return await on_loop(desk, actor, **arguments)
-        return decide(desk, actor, rebuild=False, **arguments)
+        return await on_loop(desk, actor, **arguments)
     except IndexNotReady:
         whole = partial(decide, desk, actor, **arguments)
         return await to_thread.run_sync(whole, limiter=_fallbacks())
