@@ -25,14 +25,14 @@ def config_version_of(org_id: Any) -> Any:
 
 
 @cache
-def config_version_statement() -> Executable:
+def _config_version() -> Executable:
     """The config version of the org bound as ``org``."""
     return select(config_version_of(bindparam("org")))
 
 
 async def config_version_on_loop(pipeline: Pipeline, org_id: str) -> int | None:
     """The org's config version now, asked on the event loop's pipeline (``store/pipeline``)."""
-    (rows,) = await pipeline.exchange([(config_version_statement(), {"org": org_id})])
+    (rows,) = await pipeline.exchange([(_config_version(), {"org": org_id})])
     version: int | None = rows[0][0]
     return version
 
@@ -45,7 +45,7 @@ class OrgRepo:
 
     def config_version(self, org_id: str) -> int | None:
         """The org's call-path config version now (None: no such org); one prepared query."""
-        found: int | None = self.conn.execute(config_version_statement(), {"org": org_id}).scalar()
+        found: int | None = self.conn.execute(_config_version(), {"org": org_id}).scalar()
         return found
 
     def get(self, org_id: str) -> Org | None:
