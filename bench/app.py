@@ -60,7 +60,7 @@ def make() -> FastAPI:
 
     async def round_trip(value: str) -> None:
         """One prepared statement on the event loop's pipeline, as the decisions send theirs."""
-        pipeline = desk.store.pipeline()
+        pipeline = await desk.store.pipeline()
         assert pipeline is not None, "the benchmarks run on PostgreSQL"
         await pipeline.exchange([(ROUND_TRIP, {"id": value})])
 

@@ -77,7 +77,7 @@ def test_the_exchanges_of_one_loop_turn_are_held_back_together_and_sent_when_it_
     owner = org_with_numbers(api, desk, 2)
 
     async def one_turn() -> tuple[bool | None, bool | None, int]:
-        pipeline = desk.store.pipeline()
+        pipeline = await desk.store.pipeline()
         assert pipeline is not None
         sent = asyncio.gather(*(ask(desk, owner, f"+1212555{n:04d}") for n in range(3)))
         await asyncio.sleep(0)  # the three send their first exchange, this turn
@@ -167,7 +167,7 @@ def test_a_connection_lost_under_a_decision_costs_it_a_503_and_the_next_connects
 
 async def backend_of_this_loop(desk: Desk) -> int:
     """The server process of the running loop's pipeline."""
-    pipeline = desk.store.pipeline()
+    pipeline = await desk.store.pipeline()
     assert pipeline is not None
     ((pid,),) = (await pipeline.exchange([(select(func.pg_backend_pid()), {})]))[0]
     return int(pid or 0)
@@ -193,7 +193,7 @@ def test_a_statement_that_could_not_be_prepared_fails_and_is_prepared_again_once
     asked = select(table.c.n)
 
     async def before_and_after_the_migration() -> tuple[Exception | None, list[Any]]:
-        pipeline = desk.store.pipeline()
+        pipeline = await desk.store.pipeline()
         assert pipeline is not None
         failed: Exception | None = None
         try:

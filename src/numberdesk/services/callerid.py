@@ -115,8 +115,10 @@ async def decide_outbound_on_loop(
         require_manager(actor, "decide caller IDs for other agents")
     org_id = actor.org_id
     indexed = desk.snapshots.get(org_id)
-    pipeline = desk.store.pipeline()
-    if not isinstance(indexed, Indexed) or pipeline is None:
+    if not isinstance(indexed, Indexed):
+        raise IndexNotReady(org_id)
+    pipeline = await desk.store.pipeline()
+    if pipeline is None:
         raise IndexNotReady(org_id)
     repo = CallerIdOnLoop(pipeline)
     asked = Asked(agent_id, to, campaign_id, caller_id, call_id or new_id("call"), False)

@@ -150,8 +150,10 @@ async def decide_inbound_on_loop(
     require_manager(actor, "ask for inbound decisions (use the PBX's key)")
     org_id = actor.org_id
     index = desk.snapshots.get(key_of(org_id))
-    pipeline = desk.store.pipeline()
-    if not isinstance(index, InboundIndex) or pipeline is None:
+    if not isinstance(index, InboundIndex):
+        raise IndexNotReady(org_id)
+    pipeline = await desk.store.pipeline()
+    if pipeline is None:
         raise IndexNotReady(org_id)
     repo = InboundOnLoop(pipeline)
     asked = Asked(to, caller, read_channel(channel), read_call_id(call_id) or new_id("call"), False)

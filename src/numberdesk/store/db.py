@@ -168,7 +168,7 @@ def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | Non
     options = f"{given} {INDEXED_PLANS}"
     if not synchronous_commit:
         options += " -c synchronous_commit=off"
-    connect = {"connect_timeout": 5, "options": options.strip()}  # s: the event loop waits
+    connect = {"connect_timeout": 5, "options": options.strip()}  # s, in a worker thread
     return create_engine(
         url, pool_size=4, max_overflow=4, isolation_level="AUTOCOMMIT", connect_args=connect
     )

@@ -15,7 +15,9 @@ after it are untouched. A loop's exchanges run in the order they were sent, on o
 process: a statement that waits for a lock holds up those behind it (the call path waits at
 most ``db.SHORT_LOCK_WAIT``). A lost connection fails the exchanges under way with 503
 ``database_unavailable`` (whether the last one committed is unknown, as with any lost commit);
-the next exchange connects again.
+the next exchange connects again. A connection is made in a worker thread, never on the
+loop, which goes on answering while the database is slow to take it
+(``store/pipeline_connect``).
 
 libpq sends at every Sync (``PQpipelineSync``; ``PQsendPipelineSync``, which does not, came in
 libpq 17 and psycopg's ``pq`` does not offer it). Each send on a TCP socket is a transmission,
@@ -45,8 +47,6 @@ import psycopg
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.errors import LockNotAvailable, error_from_result
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from numberdesk.domain.errors import database_unavailable
 from numberdesk.store.pipeline_exchange import Exchange, Rows, Statements, prepared
@@ -76,13 +76,8 @@ class Pipeline:
     """One connection of the call path's engine in pipeline mode, written and read by one
     event loop (only from that loop's thread)."""
 
-    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
-        try:
-            fairy = engine.raw_connection()
-        except DBAPIError as exc:
-            raise database_unavailable() from exc
-        self._driver: psycopg.Connection[Any] = fairy.driver_connection  # type: ignore[assignment]
-        fairy.detach()  # the pool's no more: this loop's alone
+    def __init__(self, driver: psycopg.Connection[Any], loop: asyncio.AbstractEventLoop) -> None:
+        self._driver = driver
         self._pgconn = self._driver.pgconn
         self._pgconn.enter_pipeline_mode()
         self._pgconn.nonblocking = 1
@@ -218,33 +213,19 @@ class Pipeline:
             self._tcp.close()
 
     def close(self) -> None:
-        """Close the connection, from any thread."""
+        """Close the connection, from any thread: at once from its loop's thread or once the
+        loop is closed, else on the loop's next turn."""
         if self._loop.is_closed():
             self.is_lost = True
             self._close_connection()
+        elif _running_loop() is self._loop:
+            self._lose()
         elif not self.is_lost:
             self._loop.call_soon_threadsafe(self._lose)
 
 
-class Pipelines:
-    """Each event loop's ``Pipeline`` on the call path's engine, made when first asked for and
-    again after its connection was lost; kept until ``close`` (an API process has one loop;
-    each pipeline holds its loop, so weak keys would free nothing)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._of: dict[asyncio.AbstractEventLoop, Pipeline] = {}
-
-    def of_this_loop(self) -> Pipeline:
-        """The running event loop's pipeline."""
-        loop = asyncio.get_running_loop()
-        pipeline = self._of.get(loop)
-        if pipeline is None or pipeline.is_lost:
-            pipeline = self._of[loop] = Pipeline(self._engine, loop)
-        return pipeline
-
-    def close(self) -> None:
-        """Close every loop's connection."""
-        for pipeline in list(self._of.values()):
-            pipeline.close()
-        self._of.clear()
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -16,7 +16,8 @@ from numberdesk.store.audit import AuditRepo
 from numberdesk.store.db import atomic
 from numberdesk.store.idempotency import IdempotencyRepo
 from numberdesk.store.orgs import ApiKeyRepo, OrgRepo, UserRepo
-from numberdesk.store.pipeline import Pipeline, Pipelines
+from numberdesk.store.pipeline import Pipeline
+from numberdesk.store.pipeline_connect import Pipelines
 
 if TYPE_CHECKING:
     from numberdesk.store.destinations import DestinationRepo, QueueRepo
@@ -152,10 +153,11 @@ class Store:
         if self._pipelines is not None:
             self._pipelines.close()
 
-    def pipeline(self) -> Pipeline | None:
+    async def pipeline(self) -> Pipeline | None:
         """PostgreSQL: the running event loop's pipeline of call-path statements
-        (``store/pipeline``); None on SQLite, whose call path runs in worker threads."""
-        return self._pipelines.of_this_loop() if self._pipelines is not None else None
+        (``store/pipeline``), connected in a worker thread when it has none yet; None on
+        SQLite, whose call path runs in worker threads."""
+        return await self._pipelines.of_this_loop() if self._pipelines is not None else None
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
