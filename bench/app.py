@@ -113,4 +113,4 @@ def make() -> FastAPI:
         }
         return {"pid": os.getpid(), "indexed": indexed, "inbound": inbound}
 
-    return create_app(desk, first=[bench])  # matched first, like the call path's own routes
+    return create_app(desk, first=[bench], owns_desk=True)  # bench routes matched first

@@ -52,4 +52,4 @@ def build_app_from_env() -> object:
     """The ASGI app for ``uvicorn --factory`` (used by ``numberdesk serve`` with workers)."""
     from numberdesk.api.app import create_app
 
-    return create_app(build_desk(Settings.from_env()))
+    return create_app(build_desk(Settings.from_env()), owns_desk=True)

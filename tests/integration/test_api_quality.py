@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, text
 
+from numberdesk.api.app import create_app
 from numberdesk.bootstrap import SchemaOutOfDate, build_desk
 from numberdesk.services.desk import Desk
 from numberdesk.store.db import normalise_url
@@ -130,6 +134,49 @@ def test_a_database_restart_costs_an_inbound_decision_one_503_not_a_500(
     assert failed.status_code == 503, failed.text
     assert failed.json()["code"] == "database_unavailable"
     assert inbound(api, key, number["e164"]).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_server_that_shuts_down_closes_its_database_connections(database_url: str) -> None:
+    """Its pooled connections and its event loop's pipeline end with it, so PostgreSQL does
+    not count them against max_connections until the server notices them cut off."""
+    served = build_desk(settings_for(database_url))
+    with TestClient(create_app(served, owns_desk=True)) as client:
+        api = Api(client)
+        created = api.new_org("Closing", "US")
+        key, agent = created["api_key"], created["owner_user_id"]
+        buy(api, key)
+        for to in ("+12125550100", "+12125550101"):  # the second on the loop's pipeline
+            body = {"agent_id": agent, "to": to}
+            assert api.call("POST", "/v1/decisions/outbound", key, json=body).status_code == 200
+        while_serving = _connections_to(database_url)
+    assert while_serving >= 2  # a pooled connection and the pipeline's at least
+    assert _eventually(lambda: _connections_to(database_url) == 0)
+
+
+def _connections_to(database_url: str) -> int:
+    """The connections to the test's database other than the one asking."""
+    with create_engine(normalise_url(database_url), poolclass=NullPool).connect() as admin:
+        return int(
+            admin.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        )
+
+
+def _eventually(holds: Callable[[], bool], within: float = 5.0) -> bool:
+    """Whether ``holds`` comes true within ``within`` seconds (a server process ends a moment
+    after its client closed the connection)."""
+    deadline = time.monotonic() + within
+    while not holds():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _drop_every_connection(database_url: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import import_module
 
 from fastapi import APIRouter, FastAPI
@@ -41,9 +42,15 @@ out and routing in. Authenticate with `Authorization: Bearer <api key>`. Errors 
 problem documents with a stable `code`."""
 
 
-def create_app(desk: Desk, *, first: Sequence[APIRouter] = ()) -> FastAPI:
-    """Build the app around an already wired desk (``first``: routers matched before ours)."""
-    app = FastAPI(title="numberdesk", version=__version__, description=DESCRIPTION)
+def create_app(desk: Desk, *, first: Sequence[APIRouter] = (), owns_desk: bool = False) -> FastAPI:
+    """Build the app around an already wired desk (``first``: routers matched before ours;
+    ``owns_desk``: the app closes the desk's database connections when it shuts down)."""
+    app = FastAPI(
+        title="numberdesk",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_closing(desk) if owns_desk else None,
+    )
     app.state.desk = desk
     problems.install(app)
     metrics.install(app)
@@ -53,3 +60,15 @@ def create_app(desk: Desk, *, first: Sequence[APIRouter] = ()) -> FastAPI:
         module = import_module(f"numberdesk.api.routes.{feature}")
         app.include_router(module.router)
     return app
+
+
+def _closing(desk: Desk) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that closes the desk's pooled connections and its event loop's pipeline
+    when the server shuts down, so PostgreSQL sees them end rather than cut off."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        desk.store.dispose()
+
+    return lifespan
