@@ -56,7 +56,15 @@ from sqlalchemy.schema import CreateIndex
 from numberdesk.bootstrap import build_desk
 from numberdesk.config import Settings
 from numberdesk.domain.areacodes import area_codes, candidate_numbers
-from numberdesk.domain.callerid import Call, Decision, Snapshot, Usage, decide
+from numberdesk.domain.callerid import (
+    Call,
+    Decision,
+    Picked,
+    Snapshot,
+    Usage,
+    decide,
+    deciding,
+)
 from numberdesk.domain.compliance import area_names
 from numberdesk.domain.errors import Problem
 from numberdesk.domain.orgs import Actor, Role
@@ -1275,11 +1283,11 @@ def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[F
         )
         for agent, to, campaign in requests_of(org, count, f"{SEED}:pure")
     ]
-    cases = [(snapshot, usage, call, now, with_pick(snapshot, usage, call, now)) for call in calls]
+    cases = [(snapshot, usage, call, now) for call in calls]
     pools: list[int] = []
     steps: Counter[str] = Counter()
     for case in cases:  # what the decisions are (not timed)
-        asking = decide(*case[:4])  # a pool of several asks for its pick; one number does not
+        asking = decide(*case)  # a pool of several asks for its pick; one number does not
         pools.append(
             len(asking.asks.pool.usable) if asking.asks else int(asking.number is not None)
         )
@@ -1300,23 +1308,17 @@ def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[F
     return figures, pool
 
 
-def decide_with_pick(
-    snapshot: Snapshot, usage: Usage, call: Call, now: datetime, picked: Usage
-) -> Decision:
-    """The pure work of one decision: ``decide``, and when a pool asks for its pick,
-    ``decide`` going on with it (``picked``: the database's answer, stood in for by the
-    pool's first number, made before the clock runs)."""
-    decision = decide(snapshot, usage, call, now)
-    if decision.asks is None:
+def decide_with_pick(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decision:
+    """The pure work of one decision: ``deciding``, each pool that asks answered with its
+    first number, as the database would answer with its pick."""
+    walk = deciding(snapshot, usage, call, now)
+    try:
+        _, tier = next(walk)
+        while True:
+            _, tier = walk.send(Picked(tier.pool.usable[0].id))
+    except StopIteration as walked:
+        decision: Decision = walked.value
         return decision
-    return decide(snapshot, picked, call, now, decision)
-
-
-def with_pick(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Usage:
-    """The usage ``decide_with_pick`` goes on with: the pick of the pool the call asks for
-    (its first number), if it asks."""
-    tier = decide(snapshot, usage, call, now).asks
-    return Usage({tier.key: tier.pool.usable[0].id}) if tier else usage
 
 
 def run_size(size: int, calls: int, args: argparse.Namespace, plan: Plan) -> Result:

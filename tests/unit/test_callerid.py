@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -9,14 +10,18 @@ import pytest
 
 from numberdesk.domain.callerid import (
     AgentCard,
+    Ask,
     Call,
     Callee,
     CampaignPlan,
     Candidate,
+    Decision,
+    Picked,
     Snapshot,
     Usage,
     build_snapshot,
     decide,
+    deciding,
 )
 from numberdesk.domain.callerid_picks import Use, decide_in_memory, least_used
 from numberdesk.domain.errors import Forbidden, Invalid
@@ -172,12 +177,13 @@ def test_given_its_pick_a_decision_goes_on_where_it_stopped_with_the_same_answer
         a, b, c, CHI, default=CHI.e164, policy=("agent", "local_presence", "organisation")
     )
     call = Call(AGENT, callee("+12125559999"))
-    asking = decide(snap, Usage(), call, NOW)
-    assert [e.step for e in asking.trace] == ["agent"]
     for pick in ("b", None):
+        walk = deciding(snap, Usage(), call, NOW)
+        step, tier = next(walk)
+        assert (step, tier.key) == ("local_presence", "local:US:212")
+        went_on = walked_to_the_end(walk, Picked(pick))
         usage = Usage(picks={"local:US:212": pick})
-        went_on = decide(snap, usage, call, NOW, asking)
-        assert went_on == decide(snap, usage, call, NOW)  # as if walked again from the start
+        assert went_on == decide(snap, usage, call, NOW)  # as if walked with the pick known
         steps = [(e.step, e.result) for e in went_on.trace]
         chosen = (
             [("local_presence", "chosen")]
@@ -186,6 +192,34 @@ def test_given_its_pick_a_decision_goes_on_where_it_stopped_with_the_same_answer
         )
         assert steps == [("agent", "no_match"), *chosen]
         assert went_on.number == (b if pick else CHI)
+
+
+def test_a_pool_that_chose_the_callees_last_number_says_so_in_the_trace_o5() -> None:
+    a, b = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("ab", 1))
+    walk = deciding(snapshot(a, b), Usage(), Call(AGENT, callee("+12125559999")), NOW)
+    next(walk)
+    decision = walked_to_the_end(walk, Picked("b", last_shown=True))
+    assert (decision.number, decision.picked) == (b, "local:US:212")
+    assert decision.trace[-1].reason.endswith("the number this callee was shown last time (O5)")
+
+
+def test_a_pick_that_may_no_longer_be_shown_moves_the_walk_on_o4_o5() -> None:
+    a, b = (number(i, f"+1212555000{n}", "212") for n, i in enumerate("ab", 1))
+    resting = replace(b, rested_until=NOW + timedelta(days=1))
+    snap = snapshot(a, resting, CHI, default=CHI.e164)
+    walk = deciding(snap, Usage(), Call(AGENT, callee("+12125559999")), NOW)
+    next(walk)
+    decision = walked_to_the_end(walk, Picked("b"))
+    assert (decision.number, decision.step) == (CHI, "organisation")
+
+
+def walked_to_the_end(walk: Generator[Ask, Picked, Decision], pick: Picked) -> Decision:
+    """The decision a walk comes to, sent ``pick`` for the pool it asked about and asking
+    nothing more."""
+    with pytest.raises(StopIteration) as walked:
+        walk.send(pick)
+    decision: Decision = walked.value.value
+    return decision
 
 
 def test_the_pick_is_the_number_used_least_today_then_least_recently_o5() -> None:

@@ -1,20 +1,21 @@
 """Outbound caller ID (rules O1-O7): which of our numbers the callee sees.
 
-``decide`` is a pure function over the org's ``Snapshot`` (``domain/callerid_index``) and the
+``decide`` (and ``deciding``) is a pure function over the org's ``Snapshot`` (``domain/callerid_index``) and the
 call's ``Usage``: no I/O, no queries. Its ``trace`` explains every step tried, which is what
 support reads when a customer asks "why did my customer see this number?".
 
 Choosing among several (O5): the number this callee was last shown, if it is in the pool and
 still eligible (unless the campaign turns that off); else the pool's eligible number used
 least today, then least recently. Use is counted in the database, across every process, so
-the decision does not compute that pick itself: it returns a ``Decision`` that ``asks`` for
-the pool's pick, and is called again with the answer in ``Usage.picks`` and that decision,
-going on from where it stopped. The rule the store's indexed pick follows is
+the decision does not compute that pick itself: ``deciding`` asks for the pool's pick (it
+yields an ``Ask``) and goes on with the answer, from where it stopped; ``decide`` is the same
+walk on the picks ``Usage.picks`` holds. The rule the store's indexed pick follows is
 ``callerid_picks.least_used``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -43,10 +44,12 @@ from numberdesk.domain.trace import TraceEntry
 __all__ = [
     "POLICY_STEPS",
     "AgentCard",
+    "Ask",
     "Call",
     "Callee",
     "CampaignPlan",
     "Candidate",
+    "Picked",
     "Pool",
     "Snapshot",
     "Step",
@@ -70,68 +73,83 @@ class Usage:
     last_shown_to_callee: str | None = None
 
 
-class Stop(NamedTuple):
-    """Where a decision that asks for a pick stopped: the step's place in the policy, the
-    step's tiers and the place of the one that asks. Given the pick, the walk goes on from
-    there rather than from the first step again."""
-
-    step: int
-    tiers: tuple[Tier, ...]
-    tier: int
-
-
 class Decision(NamedTuple):
     """The chosen number (None: nothing eligible, or a pick to ask for), its step, and the
-    trace. ``asks``: the tier whose pool must pick (O5) before the decision can go on;
+    trace. ``asks``: the tier whose pool must pick (O5) before ``decide`` can go on;
     ``picked``: the key of the pool whose pick chose the number (None when sticky or alone).
-    A named tuple, as ``domain.trace.TraceEntry``: made once or twice a call, faster than a
-    frozen dataclass."""
+    A named tuple, as ``domain.trace.TraceEntry``: made once a call, faster than a frozen
+    dataclass."""
 
     number: Candidate | None
     step: str | None
     trace: tuple[TraceEntry, ...]
     picked: str | None = None
     asks: Tier | None = None
-    stopped: Stop | None = None
 
 
-def decide(
-    snapshot: Snapshot, usage: Usage, call: Call, now: datetime, asked: Decision | None = None
-) -> Decision:
-    """Walk the policy; the first step with an eligible number chooses (O1, O3-O5). ``asked``:
-    this call's last decision; if it asked for a pick, now in ``usage.picks``, the walk goes on
-    from where it stopped (what came before chose nothing, and a pick does not change that)."""
+class Ask(NamedTuple):
+    """A pool of several numbers must choose (O5): its tier, of this step of the policy."""
+
+    step: str
+    tier: Tier
+
+
+class Picked(NamedTuple):
+    """What a pool chose (O5): the number (None: none of its numbers is eligible), and whether
+    it is the number the callee was shown last time (the call is sticky)."""
+
+    number_id: str | None
+    last_shown: bool = False
+
+
+def decide(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decision:
+    """The decision (``deciding``) with the picks ``usage`` holds; one that needs another
+    pool's pick ``asks`` for it instead (its number None)."""
+    walk = deciding(snapshot, usage, call, now)
+    try:
+        step, tier = next(walk)
+    except StopIteration as walked:
+        decision: Decision = walked.value
+        return decision
+    walk.close()
+    return Decision(None, step, (), asks=tier)
+
+
+def deciding(
+    snapshot: Snapshot, usage: Usage, call: Call, now: datetime
+) -> Generator[Ask, Picked, Decision]:
+    """Walk the policy; the first step with an eligible number chooses (O1, O3-O5). Where a
+    pool of several numbers must choose and ``usage.picks`` has no pick for it, ``Ask`` for it
+    and go on with the answer (the database chooses, counting use across processes: see the
+    module)."""
     cap = daily_cap(snapshot, call)
     if call.requested:
         wanted = requested_caller_id(snapshot, usage, call, cap, now)
         entry = TraceEntry(Step.REQUESTED, "chosen", f"{wanted.e164}: asked for, and allowed")
         return Decision(wanted, Step.REQUESTED, (entry,))
-    stop = asked.stopped if asked else None
-    trace = list(asked.trace) if asked and stop else []
+    trace: list[TraceEntry] = []
     sticky = is_sticky(call)
-    policy = policy_of(snapshot, call.campaign)
-    for place in range(stop.step if stop else 0, len(policy)):
-        step = policy[place]
-        if stop and place == stop.step:
-            tiers, first = stop.tiers, stop.tier
-        else:
-            tiers, first = tuple(t for t in tiers_of(step, snapshot, call) if t.pool), 0
+    last, picks = usage.last_shown_to_callee, usage.picks
+    for step in policy_of(snapshot, call.campaign):
+        tiers = [t for t in tiers_of(step, snapshot, call) if t.pool]
         if not tiers:
             trace.append(TraceEntry(step, "no_match", nothing_for(step, call)))
             continue
-        for at in range(first, len(tiers)):
-            tier = tiers[at]
-            chosen = choose(tier, usage, cap, now, sticky=sticky)
+        for tier in tiers:
+            chosen = choose(tier, usage, picks, cap, now, sticky=sticky)
             if isinstance(chosen, Tier):
-                return Decision(None, step, tuple(trace), asks=tier, stopped=Stop(place, tiers, at))
+                picked = yield Ask(step, tier)
+                picks = {**picks, tier.key: picked.number_id}
+                last = picked.number_id if picked.last_shown else last
+                chosen = _eligible(tier.pool, picked.number_id, usage, cap, now)
             if chosen is not None:
-                picked = tier.key if tier.key in usage.picks else None
                 why = f"{chosen.e164}: {tier.label}"
-                if sticky and chosen.id == usage.last_shown_to_callee and len(tier.pool.usable) > 1:
+                if sticky and chosen.id == last and len(tier.pool.usable) > 1:
                     why += "; the number this callee was shown last time (O5)"
                 trace.append(TraceEntry(step, "chosen", why))
-                return Decision(chosen, step, tuple(trace), picked)
-        trace.append(TraceEntry(step, "skipped", _refusals(tiers, usage, cap, now)))
+                picked_in = tier.key if tier.key in picks else None
+                return Decision(chosen, step, tuple(trace), picked_in)
+        trace.append(TraceEntry(step, "skipped", _refusals(tiers, usage, picks, cap, now)))
     return Decision(None, None, tuple(trace))
 
 
@@ -153,11 +171,17 @@ def daily_cap(snapshot: Snapshot, call: Call) -> int | None:
 
 
 def choose(
-    tier: Tier, usage: Usage, cap: int | None, now: datetime, *, sticky: bool
+    tier: Tier,
+    usage: Usage,
+    picks: Mapping[str, str | None],
+    cap: int | None,
+    now: datetime,
+    *,
+    sticky: bool,
 ) -> Candidate | Tier | None:
     """The callee's last caller ID if it is in the pool and eligible (sticky); else the
-    pool's pick (the tier itself while the pick is still to be asked for); a number alone in
-    its pool needs no pick (O5)."""
+    pool's pick in ``picks`` (the tier itself while the pick is still to be asked for); a
+    number alone in its pool needs no pick (O5)."""
     pool = tier.pool
     last = usage.last_shown_to_callee
     if sticky and last:
@@ -167,9 +191,16 @@ def choose(
     if len(pool.usable) == 1:
         alone = pool.usable[0]
         return alone if why_not(alone, usage, cap, now) is None else None
-    if tier.key not in usage.picks:
+    if tier.key not in picks:
         return tier if pool.usable else None
-    number = pool.members.get(usage.picks[tier.key] or "")
+    return _eligible(pool, picks[tier.key], usage, cap, now)
+
+
+def _eligible(
+    pool: Pool, number_id: str | None, usage: Usage, cap: int | None, now: datetime
+) -> Candidate | None:
+    """The pool's number ``number_id`` (its pick), if it may be shown now (O4)."""
+    number = pool.members.get(number_id or "")
     return number if number is not None and why_not(number, usage, cap, now) is None else None
 
 
@@ -216,11 +247,17 @@ def _may_use(snapshot: Snapshot, call: Call, number_id: str) -> bool:
     return number_id in own or (campaign is not None and number_id in campaign.number_ids)
 
 
-def _refusals(tiers: tuple[Tier, ...], usage: Usage, cap: int | None, now: datetime) -> str:
+def _refusals(
+    tiers: list[Tier],
+    usage: Usage,
+    picks: Mapping[str, str | None],
+    cap: int | None,
+    now: datetime,
+) -> str:
     """Why no number of these tiers could be shown: the first few, then how many more."""
     reasons: dict[str, None] = {}
     for tier in tiers:
-        if cap is not None and tier.key in usage.picks and usage.picks[tier.key] is None:
+        if cap is not None and tier.key in picks and picks[tier.key] is None:
             reasons[f"{tier.label}: every other one reached its daily cap of {cap} calls"] = None
         for number in tier.pool.usable + tier.pool.unusable:
             refused = why_not(number, usage, cap, now)

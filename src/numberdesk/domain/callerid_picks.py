@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from numberdesk.domain.callerid import Call, Decision, Usage, daily_cap, decide, why_not
+from numberdesk.domain.callerid import (
+    Call,
+    Decision,
+    Picked,
+    Usage,
+    daily_cap,
+    deciding,
+    why_not,
+)
 from numberdesk.domain.callerid_index import Candidate, Pool, Snapshot
 
 
@@ -51,15 +59,17 @@ def decide_in_memory(
     now: datetime,
     uses: Mapping[str, Use] | None = None,
 ) -> Decision:
-    """``decide``, each pick asked for made by ``least_used`` over ``uses`` (or the calls
+    """``deciding``, each pick asked for made by ``least_used`` over ``uses`` (or the calls
     today of ``usage``): the whole rule in memory, for tests, tools and benchmarks."""
     if uses is None:
         uses = {i: Use(calls) for i, calls in usage.calls_today.items()}
     cap = daily_cap(snapshot, call)
-    decision: Decision | None = None
-    while True:
-        decision = decide(snapshot, usage, call, now, decision)
-        if decision.asks is None:
-            return decision
-        pick = least_used(decision.asks.pool, uses, cap, now)
-        usage.picks[decision.asks.key] = pick.id if pick else None
+    walk = deciding(snapshot, usage, call, now)
+    try:
+        _, tier = next(walk)
+        while True:
+            pick = least_used(tier.pool, uses, cap, now)
+            _, tier = walk.send(Picked(pick.id if pick else None))
+    except StopIteration as walked:
+        decision: Decision = walked.value
+        return decision

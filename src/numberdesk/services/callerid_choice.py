@@ -8,7 +8,7 @@ loop's pipeline (``decide_outbound_on_loop``): one decision, two ways to talk to
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -21,12 +21,13 @@ from numberdesk.domain.callerid import (
     CampaignPlan,
     Candidate,
     Decision,
+    Picked,
     Snapshot,
     Step,
     Tier,
     Usage,
     daily_cap,
-    decide,
+    deciding,
     is_sticky,
     policy_of,
 )
@@ -107,18 +108,18 @@ def choosing(
         attempt = Attempt(asked.call_id, asked.agent_id, asked.campaign_id, callee.e164)
     usage = Usage()
     sticky_to = call.callee.e164 if is_sticky(call) else None
-    decision: Decision | None = None  # the last one: if it asked for a pick, it goes on
     while True:
-        decision = decide(snapshot, usage, call, when.now, decision)
-        step = str(decision.step)
-        if decision.asks is not None:
-            taken = yield Pick(decision.asks, when, attempt, step, sticky_to)
-            _still_current(taken, when)
-            usage.picks[decision.asks.key] = taken.number_id
-            if taken.sticky:
-                usage = replace(usage, last_shown_to_callee=taken.number_id)
-            continue
-        number = decision.number
+        walk = deciding(snapshot, usage, call, when.now)
+        try:
+            ask = next(walk)
+            while True:  # the walk goes on with each pool's choice
+                taken = yield Pick(ask.tier, when, attempt, ask.step, sticky_to)
+                _still_current(taken, when)
+                usage.picks[ask.tier.key] = taken.number_id  # not asked again if walked again
+                ask = walk.send(Picked(taken.number_id, taken.sticky))
+        except StopIteration as walked:
+            decision: Decision = walked.value
+        number, step = decision.number, str(decision.step)
         if number is None:
             raise _nothing_eligible(decision.trace)
         if attempt is None or decision.picked:
@@ -127,7 +128,7 @@ def choosing(
         _still_current(taken, when)
         if taken.number_id is not None:
             return OutboundAnswer(asked.call_id, number, step, decision.trace)
-        usage.calls_today[number.id] = when.cap or 0  # only a cap refuses a count
+        usage.calls_today[number.id] = when.cap or 0  # only a cap refuses a count: walk again
 
 
 @lru_cache(maxsize=REMEMBERED)
