@@ -61,7 +61,9 @@ from numberdesk.domain.callerid import (
     Decision,
     Picked,
     Snapshot,
+    Tier,
     Usage,
+    answered,
     decide,
     deciding,
 )
@@ -1311,14 +1313,12 @@ def measure_pure(desk: Desk, org: OrgData, count: int, budget: float) -> tuple[F
 def decide_with_pick(snapshot: Snapshot, usage: Usage, call: Call, now: datetime) -> Decision:
     """The pure work of one decision: ``deciding``, each pool that asks answered with its
     first number, as the database would answer with its pick."""
-    walk = deciding(snapshot, usage, call, now)
-    try:
-        _, tier = next(walk)
-        while True:
-            _, tier = walk.send(Picked(tier.pool.usable[0].id))
-    except StopIteration as walked:
-        decision: Decision = walked.value
-        return decision
+    return answered(deciding(snapshot, usage, call, now), first_number)
+
+
+def first_number(tier: Tier) -> Picked:
+    """A pool's pick as the benchmark stands it in: its first number."""
+    return Picked(tier.pool.usable[0].id)
 
 
 def run_size(size: int, calls: int, args: argparse.Namespace, plan: Plan) -> Result:

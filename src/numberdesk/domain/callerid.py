@@ -1,8 +1,9 @@
 """Outbound caller ID (rules O1-O7): which of our numbers the callee sees.
 
-``decide`` (and ``deciding``) is a pure function over the org's ``Snapshot`` (``domain/callerid_index``) and the
-call's ``Usage``: no I/O, no queries. Its ``trace`` explains every step tried, which is what
-support reads when a customer asks "why did my customer see this number?".
+``deciding`` (and ``decide``) is a pure function over the org's ``Snapshot``
+(``domain/callerid_index``) and the call's ``Usage``: no I/O, no queries. Its ``trace``
+explains every step tried, which is what support reads when a customer asks "why did my
+customer see this number?".
 
 Choosing among several (O5): the number this callee was last shown, if it is in the pool and
 still eligible (unless the campaign turns that off); else the pool's eligible number used
@@ -15,7 +16,7 @@ walk on the picks ``Usage.picks`` holds. The rule the store's indexed pick follo
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -151,6 +152,18 @@ def deciding(
                 return Decision(chosen, step, tuple(trace), picked_in)
         trace.append(TraceEntry(step, "skipped", _refusals(tiers, usage, picks, cap, now)))
     return Decision(None, None, tuple(trace))
+
+
+def answered(walk: Generator[Ask, Picked, Decision], pick: Callable[[Tier], Picked]) -> Decision:
+    """The decision a walk (``deciding``) comes to, each pool it asks about answered by
+    ``pick``: tests, tools and benchmarks, which choose in memory."""
+    try:
+        ask = next(walk)
+        while True:
+            ask = walk.send(pick(ask.tier))
+    except StopIteration as walked:
+        decision: Decision = walked.value
+        return decision
 
 
 def policy_of(snapshot: Snapshot, campaign: CampaignPlan | None) -> tuple[str, ...]:

@@ -13,7 +13,9 @@ from numberdesk.domain.callerid import (
     Call,
     Decision,
     Picked,
+    Tier,
     Usage,
+    answered,
     daily_cap,
     deciding,
     why_not,
@@ -64,12 +66,9 @@ def decide_in_memory(
     if uses is None:
         uses = {i: Use(calls) for i, calls in usage.calls_today.items()}
     cap = daily_cap(snapshot, call)
-    walk = deciding(snapshot, usage, call, now)
-    try:
-        _, tier = next(walk)
-        while True:
-            pick = least_used(tier.pool, uses, cap, now)
-            _, tier = walk.send(Picked(pick.id if pick else None))
-    except StopIteration as walked:
-        decision: Decision = walked.value
-        return decision
+
+    def pick(tier: Tier) -> Picked:
+        chosen = least_used(tier.pool, uses, cap, now)
+        return Picked(chosen.id if chosen else None)
+
+    return answered(deciding(snapshot, usage, call, now), pick)
