@@ -1093,7 +1093,7 @@ def build_org(
     upgrade(url)
     desk = build_desk(Settings(database_url=url))
     new = create_org(desk, name="Bench contact centre", country="US", timezone=TIMEZONE)
-    desk.store.dispose()
+    desk.close()
     counts = allocate(size, [a.weight for a in areas])
     org = OrgData(new.org.org_id, new.owner.id, new.api_key, areas, counts)
     print(f"  {area_summary(counts)}", flush=True)
@@ -1337,7 +1337,7 @@ def run_size(size: int, calls: int, args: argparse.Namespace, plan: Plan) -> Res
     service_calls = requests_of(org, args.service_calls, f"{SEED}:service")
     # Best of 2 rounds over the same calls: the first copies each pool it touches (O5).
     service = measure("decide_outbound():", decide_one, service_calls, args.budget, rounds=2)
-    desk.store.dispose()
+    desk.close()
     bodies = [
         {"agent_id": a, "to": t} | ({"campaign_id": c} if c else {})
         for a, t, c in requests_of(org, 20_000, f"{SEED}:http")

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         for size in sizes:
             if size in held:
-                held[size][0].store.dispose()
+                held[size][0].close()
             decisions.DATABASE = f"numberdesk_bench_growth_{size}"
             decisions.recreate_database(args.postgres_url, drop_only=True)
     print(f"\n{'Inbound' if args.inbound else 'Outbound'} pure p50, {args.rounds} turns each:")

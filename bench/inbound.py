@@ -522,7 +522,7 @@ def run_size(size: int, calls: int, args: argparse.Namespace, plan: Plan) -> Res
         service = decisions.measure(
             "decide_inbound():", decide_one, [(b,) for b in bodies], args.budget
         )
-    desk.store.dispose()
+    desk.close()
     http = decisions.measure_http(
         org,
         url,

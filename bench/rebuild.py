@@ -64,7 +64,7 @@ def burst(url: str, org: decisions.OrgData, calls: int) -> None:
         f"memory {before:.2f} GB before, process peak {peak_gb():.2f} GB",
         flush=True,
     )
-    desk.store.dispose()
+    desk.close()
 
 
 def one_build(url: str, org: decisions.OrgData) -> None:
@@ -88,7 +88,7 @@ def one_build(url: str, org: decisions.OrgData) -> None:
     finally:
         for (_, owner, attribute), work in zip(timed, real, strict=True):
             setattr(owner, attribute, work)
-        desk.store.dispose()
+        desk.close()
     shown = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
     print(f"  one build: {total:.1f} s ({shown})", flush=True)
 

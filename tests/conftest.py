@@ -120,7 +120,7 @@ def desk(database_url: str, clock: Clock) -> Iterator[Desk]:
     built = build_desk(settings_for(database_url))
     built.clock = clock
     yield built
-    built.store.dispose()
+    built.close()
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def other_process(desk: Desk, database_url: str) -> Iterator[Desk]:
     other = build_desk(settings_for(database_url))
     other.clock = desk.clock
     yield other
-    other.store.dispose()
+    other.close()
 
 
 class Api:

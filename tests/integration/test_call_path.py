@@ -191,7 +191,7 @@ def test_call_path_commits_do_not_wait_for_the_disk_unless_configured(
     try:
         assert synchronous_commit(durable) == (server, server)
     finally:
-        durable.store.dispose()
+        durable.close()
 
 
 @pytest.mark.postgres

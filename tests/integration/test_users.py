@@ -189,8 +189,8 @@ def test_another_process_follows_a_revocation_within_the_key_cache_time_a1(
             authenticate(checking, agent)
         assert authenticate(remembering, agent).user_id == user["id"]  # until its time is up
     finally:
-        remembering.store.dispose()
-        checking.store.dispose()
+        remembering.close()
+        checking.close()
 
 
 def test_masked_number_cannot_be_an_agents_personal_or_company_number_n2(

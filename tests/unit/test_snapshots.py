@@ -1,4 +1,5 @@
-"""The call path's indexes: built without the cycle collector walking them meanwhile."""
+"""The call path's indexes: built without the cycle collector walking them meanwhile, and kept
+out of its sight afterwards until their desk is closed."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from datetime import UTC, datetime
 import pytest
 
 from numberdesk.domain.orgs import Org
-from numberdesk.services.snapshots import Snapshots, collector_paused
+from numberdesk.services.snapshots import Snapshots, collector_paused, thaw
 
 
 @pytest.fixture(autouse=True)
 def collector_on() -> Iterator[None]:
-    """Each test starts with the collector on and leaves it on."""
+    """Each test starts with the collector on and nothing frozen, and leaves them so."""
     gc.enable()
+    thaw()
     yield
     gc.enable()
+    thaw()
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,23 @@ def test_an_index_is_built_with_the_collector_paused() -> None:
     assert gc.isenabled()
 
 
+def test_a_built_index_is_left_out_of_full_collections_until_thawed() -> None:
+    index = Snapshots().rebuilt("org_1", Built, lambda: org(1), lambda o: Built(1, False))
+    assert gc.get_freeze_count() > 0
+    assert not any(o is index for o in gc.get_objects())  # no collection walks it
+    thaw()
+    assert any(o is index for o in gc.get_objects())
+
+
+def test_an_index_replaced_by_its_rebuild_is_freed_though_frozen() -> None:
+    snapshots = Snapshots()
+    first = snapshots.rebuilt("org_1", Built, lambda: org(1), lambda o: Built(1, False))
+    gone = weakref.ref(first)
+    del first
+    snapshots.rebuilt("org_1", Built, lambda: org(2), lambda o: Built(2, False))
+    assert gone() is None  # freed by its reference count, no collection needed
+
+
 def test_an_index_whose_desk_is_dropped_is_freed_though_the_desk_is_in_a_cycle() -> None:
     snapshots = Snapshots()
     desk: dict[str, object] = {"snapshots": snapshots}
@@ -52,6 +72,7 @@ def test_an_index_whose_desk_is_dropped_is_freed_though_the_desk_is_in_a_cycle()
     index = snapshots.rebuilt("org_1", Built, lambda: org(1), lambda o: Built(1, False))
     gone = weakref.ref(index)
     del index, desk, snapshots
+    thaw()  # what closing the desk does (``Desk.close``)
     gc.collect()
     assert gone() is None
 

@@ -69,6 +69,6 @@ def _closing(desk: Desk) -> Callable[[FastAPI], AbstractAsyncContextManager[None
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        desk.store.dispose()
+        desk.close()
 
     return lifespan

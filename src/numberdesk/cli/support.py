@@ -35,7 +35,7 @@ def open_desk() -> Iterator[Desk]:
     try:
         yield desk
     finally:
-        desk.store.dispose()
+        desk.close()
 
 
 def fail(problem: Problem) -> typer.Exit:

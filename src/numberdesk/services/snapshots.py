@@ -16,8 +16,13 @@ Python's cycle collector is paused while an index is built (``collector_paused``
 is millions of objects at a million numbers, none of them in a reference cycle: each full
 collection during a build walked all of them, holding the interpreter lock, so other orgs'
 calls on the process stood still meanwhile (bench/README.md: up to six such collections in a
-100k-number build, 0.06-0.34 s each, about a fifth of the build). Objects no longer
-referenced are still freed at once; the collector walks the new index again later, once.
+100k-number build, 0.06-0.34 s each, about a fifth of the build). When the last build ends,
+whatever is alive is moved out of the collector's sight (``gc.freeze``), the new index with it:
+a full collection walked it otherwise, once after the build and at each later one (0.45 s at a
+million numbers, every call on the process standing still: bench/README.md, eleventh
+session). Objects no longer referenced are still freed at once, an index replaced by its
+rebuild too; only garbage in reference cycles at that moment stays, until ``thaw``
+(``Desk.close``) gives everything back to the collector.
 """
 
 from __future__ import annotations
@@ -125,9 +130,8 @@ _builds = _Builds()
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No automatic cycle collection while the block (an index build) runs, nor while
-    another thread's does; when the last one ends, the collector is as it was before the
-    first began. (Not ``gc.freeze``: a desk that is dropped, as tests and benchmarks drop
-    theirs, is freed by the collector, and frozen it would never be.)"""
+    another thread's does; when the last one ends, what is alive is frozen (``gc.freeze``,
+    see the module) and the collector is as it was before the first began."""
     with _builds.guard:
         if _builds.under_way == 0:
             _builds.collector_was_on = gc.isenabled()
@@ -139,7 +143,13 @@ def collector_paused() -> Iterator[None]:
         with _builds.guard:
             _builds.under_way -= 1
             if _builds.under_way == 0 and _builds.collector_was_on:
+                gc.freeze()  # see the module
                 gc.enable()
+
+
+def thaw() -> None:
+    """Give what index builds froze back to the collector: a desk dropped is then freed."""
+    gc.unfreeze()
 
 
 def on_current_index(
