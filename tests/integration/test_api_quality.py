@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -157,15 +158,7 @@ def test_a_server_that_shuts_down_closes_its_database_connections(database_url: 
 
 def _connections_to(database_url: str) -> int:
     """The connections to the test's database other than the one asking."""
-    with create_engine(normalise_url(database_url), poolclass=NullPool).connect() as admin:
-        return int(
-            admin.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ).scalar_one()
-        )
+    return int(_as_admin(database_url, f"SELECT count(*) {_OTHER_CONNECTIONS}"))
 
 
 def _eventually(holds: Callable[[], bool], within: float = 5.0) -> bool:
@@ -181,10 +174,15 @@ def _eventually(holds: Callable[[], bool], within: float = 5.0) -> bool:
 
 def _drop_every_connection(database_url: str) -> None:
     """What a database restart does to the pool: every other connection is gone."""
+    _as_admin(database_url, f"SELECT pg_terminate_backend(pid, 5000) {_OTHER_CONNECTIONS}")
+
+
+_OTHER_CONNECTIONS = (
+    "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def _as_admin(database_url: str, sql: str) -> Any:
+    """The first value ``sql`` returns, on a connection of its own (none of the app's)."""
     with create_engine(normalise_url(database_url), poolclass=NullPool).connect() as admin:
-        admin.execute(
-            text(
-                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
+        return admin.execute(text(sql)).scalar()

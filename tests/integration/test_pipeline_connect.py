@@ -1,4 +1,4 @@
-"""The call path's pipeline connects in a worker thread (``store/pipeline.Pipelines``): while
+"""The call path's pipeline connects in a worker thread (``store/pipeline_connect``): while
 the database does not answer, the event loop goes on answering, and the decisions that ask
 meanwhile wait for one connection, then get a 503 when it cannot be made."""
 
