@@ -5,6 +5,7 @@ meanwhile wait for one connection, then get a 503 when it cannot be made."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 
 from sqlalchemy import create_engine
@@ -46,3 +47,29 @@ def test_a_database_that_does_not_answer_leaves_the_loop_answering_until_a_503()
     assert all(isinstance(a, Unavailable) for a in answers), answers
     assert all(a.code == "database_unavailable" for a in answers if isinstance(a, Unavailable))
     assert attempts == 1  # both decisions waited for the same connection
+
+
+def test_a_failed_connect_nobody_waits_for_any_more_is_not_logged_as_unretrieved() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # a port nothing will answer on
+        port = taken.getsockname()[1]
+    engine = create_engine(
+        f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
+        connect_args={"connect_timeout": CONNECT_TIMEOUT, "sslmode": "disable"},
+    )
+    pipelines = Pipelines(engine)
+    logged: list[str] = []
+
+    async def a_decision_given_up_while_connecting() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _, context: logged.append(context["message"]))
+        asking = asyncio.ensure_future(pipelines.of_this_loop())
+        await asyncio.sleep(0)  # the connect has started
+        asking.cancel()
+        connecting = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        await asyncio.wait(connecting)  # the connect failed, with nobody waiting for it
+        del connecting, asking
+        gc.collect()  # a task whose failure nobody saw says so when it is freed
+
+    asyncio.run(a_decision_given_up_while_connecting())
+    engine.dispose()
+    assert logged == []

@@ -26,6 +26,13 @@ def _connection_of(engine: Engine) -> psycopg.Connection[Any]:
     return driver
 
 
+def _retrieved(connecting: asyncio.Task[Pipeline]) -> None:
+    """Mark a finished connect's failure as seen: every request that waited for it was told,
+    and one whose requests all gave up (cancelled) is not logged as never retrieved."""
+    if not connecting.cancelled():
+        connecting.exception()
+
+
 class Pipelines:
     """Each event loop's ``Pipeline`` on the call path's engine, made when first asked for and
     again after its connection was lost; kept until ``close`` (an API process has one loop;
@@ -49,6 +56,7 @@ class Pipelines:
         connecting = self._connecting.get(loop)
         if connecting is None:
             connecting = self._connecting[loop] = loop.create_task(self._connect(loop))
+            connecting.add_done_callback(_retrieved)
         return await asyncio.shield(connecting)  # a request given up does not stop the connect
 
     async def _connect(self, loop: asyncio.AbstractEventLoop) -> Pipeline:
