@@ -240,6 +240,35 @@ def test_call_path_plans_read_by_index_however_small_a_table_was_when_planned_o5
     assert table_scans(desk.store.transaction) == "on"
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_call_path_statements_are_planned_once_not_for_every_decision_o5_i2(
+    api: Api, database_url: str
+) -> None:
+    """Left to itself, the server plans a prepared statement for each of its first runs, and
+    for every run after when one plan for all never looks cheap enough: at a million numbers
+    the inbound read was planned again for every decision. The call path's statements are
+    planned once each, for all their runs, outbound and inbound alike."""
+    team = company_team(api, size=2)
+    owner = Actor(team["org_id"], team["owner_user_id"], Role.OWNER)
+    order = {"country": "US", "area_code": "212", "kind": "voice", "quantity": 2}
+    post(api, team["key"], "/v1/number-orders", order)
+    alone = build_desk(settings_for(database_url))  # one connection: the one asked below
+    try:
+        for n in range(8):
+            inbound.decide_inbound(alone, owner, to=team["number"]["e164"], caller=CALLER)
+            to = f"+1212555{n:04d}"
+            callerid.decide_outbound(alone, owner, agent_id=owner.user_id, to=to)
+        with alone.store.call_path() as tx:
+            plans = tx.conn.exec_driver_sql(
+                "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements"
+            ).all()
+    finally:
+        alone.close()
+    assert len(plans) >= 3, plans  # the inbound read and write, the outbound pick
+    assert all(custom == 0 and generic > 0 for _, generic, custom in plans), plans
+
+
 def test_a_decision_that_may_not_wait_leaves_renewing_a_pools_copy_to_a_worker_thread_o5(
     api: Api, desk: Desk
 ) -> None:

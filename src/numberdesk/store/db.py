@@ -141,12 +141,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=20)
 
 
-# The call path prepares its statements, and the server plans a prepared statement once for
-# all its runs when that looks as cheap as planning each run; a plan made while a table was
-# nearly empty (``pool_numbers`` before its pools are copied) scans the whole table, and a
-# decision over a pool took 1 ms more for every few thousand rows the table gained. Every
-# statement of a decision finds its rows by key, so the call path plans with indexes.
-INDEXED_PLANS = "-c enable_seqscan=off"
+# The call path prepares its statements. Left to itself, the server plans a prepared
+# statement for each run until one plan for all runs looks as cheap: a plan made while a table
+# was nearly empty (``pool_numbers`` before its pools are copied) scanned the whole table, and
+# a decision over a pool took 1 ms more for every few thousand rows the table gained; and at a
+# million numbers the inbound read never looked cheap enough, so the server planned it again
+# for every decision (40% of its time: bench/README.md, twelfth session). Every statement of a
+# decision finds its rows by key, so the call path plans each statement once, for all its
+# runs, with indexes.
+CALL_PATH_PLANS = "-c enable_seqscan=off -c plan_cache_mode=force_generic_plan"
 
 
 def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | None:
@@ -155,7 +158,7 @@ def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | Non
     commit before its WAL reaches the disk or a synchronous standby: PostgreSQL's asynchronous
     commit. A crash of the database server (not of numberdesk), or a failover, can lose the
     decisions of its last ``3 x wal_writer_delay`` (0.6 s by default) and never leaves one
-    half written. Its sessions plan with indexes, not table scans (``INDEXED_PLANS``). None
+    half written. Its sessions plan each statement once, with indexes, not table scans (``CALL_PATH_PLANS``). None
     for SQLite, whose call path shares the one engine.
 
     Its pool (at most 8 connections) serves the decisions a process answers on its event
@@ -165,7 +168,7 @@ def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | Non
     if url.startswith("sqlite"):
         return None
     given = make_url(url).query.get("options", "")  # the URL's own, kept
-    options = f"{given} {INDEXED_PLANS}"
+    options = f"{given} {CALL_PATH_PLANS}"
     if not synchronous_commit:
         options += " -c synchronous_commit=off"
     connect = {"connect_timeout": 5, "options": options.strip()}  # s, in a worker thread
