@@ -158,8 +158,8 @@ def make_call_path_engine(url: str, *, synchronous_commit: bool) -> Engine | Non
     commit before its WAL reaches the disk or a synchronous standby: PostgreSQL's asynchronous
     commit. A crash of the database server (not of numberdesk), or a failover, can lose the
     decisions of its last ``3 x wal_writer_delay`` (0.6 s by default) and never leaves one
-    half written. Its sessions plan each statement once, with indexes, not table scans (``CALL_PATH_PLANS``). None
-    for SQLite, whose call path shares the one engine.
+    half written. Its sessions plan each statement once, with indexes, not table scans
+    (``CALL_PATH_PLANS``). None for SQLite, whose call path shares the one engine.
 
     Its pool (at most 8 connections) serves the decisions a process answers on its event
     loop, one at a time, and the few it hands to worker threads (``api/call_path.py``).
