@@ -40,6 +40,7 @@ from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import (
     IndexNotReady,
     OutOfDate,
+    held_on_loop,
     on_current_index,
     refuse_on_loop,
 )
@@ -114,12 +115,7 @@ async def decide_outbound_on_loop(
     if agent_id != actor.user_id:
         require_manager(actor, "decide caller IDs for other agents")
     org_id = actor.org_id
-    indexed = desk.snapshots.get(org_id)
-    if not isinstance(indexed, Indexed):
-        raise IndexNotReady(org_id)
-    pipeline = await desk.store.pipeline()
-    if pipeline is None:
-        raise IndexNotReady(org_id)
+    indexed, pipeline = await held_on_loop(desk.snapshots, desk.store, org_id, org_id, Indexed)
     repo = CallerIdOnLoop(pipeline)
     asked = Asked(agent_id, to, campaign_id, caller_id, call_id or new_id("call"), False)
     decision = choosing(indexed, org_id, asked, desk.now())

@@ -48,7 +48,12 @@ from numberdesk.services.inbound_snapshot import (
     snapshot_of,
     with_looked_up,
 )
-from numberdesk.services.snapshots import IndexNotReady, on_current_index, refuse_on_loop
+from numberdesk.services.snapshots import (
+    IndexNotReady,
+    held_on_loop,
+    on_current_index,
+    refuse_on_loop,
+)
 from numberdesk.store.db import RowHeld
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.inbound_loop import InboundOnLoop
@@ -149,12 +154,8 @@ async def decide_inbound_on_loop(
     loop, holding the number's row throughout (I10)."""
     require_manager(actor, "ask for inbound decisions (use the PBX's key)")
     org_id = actor.org_id
-    index = desk.snapshots.get(key_of(org_id))
-    if not isinstance(index, InboundIndex):
-        raise IndexNotReady(org_id)
-    pipeline = await desk.store.pipeline()
-    if pipeline is None:
-        raise IndexNotReady(org_id)
+    key = key_of(org_id)
+    index, pipeline = await held_on_loop(desk.snapshots, desk.store, org_id, key, InboundIndex)
     repo = InboundOnLoop(pipeline)
     asked = Asked(to, caller, read_channel(channel), read_call_id(call_id) or new_id("call"), False)
     try:

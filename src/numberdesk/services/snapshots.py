@@ -38,7 +38,7 @@ from numberdesk.domain.errors import Problem, Unavailable
 from numberdesk.domain.orgs import Org
 from numberdesk.store.orgs import config_version_on_loop
 from numberdesk.store.pipeline import Pipeline
-from numberdesk.store.uow import Transaction
+from numberdesk.store.uow import Store, Transaction
 
 ATTEMPTS = 3  # a decision is made again when the configuration changed while it was made
 
@@ -193,6 +193,22 @@ def on_current_index(
         "The organisation's configuration changed while this call was decided, "
         f"{ATTEMPTS} times; nothing was recorded. Ask again.",
     )
+
+
+async def held_on_loop(
+    snapshots: Snapshots, store: Store, org_id: str, key: str, kind: type[Index]
+) -> tuple[Index, Pipeline]:
+    """For a decision on the event loop: the org's index this process holds under ``key``,
+    and the loop's pipeline, asked for only once the index is held (a decision without it
+    never connects); ``IndexNotReady`` when either is missing (SQLite has no pipeline), and
+    the decision runs in a worker thread."""
+    index = snapshots.get(key)
+    if not isinstance(index, kind):
+        raise IndexNotReady(org_id)
+    pipeline = await store.pipeline()
+    if pipeline is None:
+        raise IndexNotReady(org_id)
+    return index, pipeline
 
 
 async def refuse_on_loop(
