@@ -8,7 +8,7 @@ import asyncio
 import gc
 import socket
 
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 
 from numberdesk.domain.errors import Unavailable
 from numberdesk.store.pipeline_connect import Pipelines
@@ -16,13 +16,18 @@ from numberdesk.store.pipeline_connect import Pipelines
 CONNECT_TIMEOUT = 2  # s
 
 
+def engine_on(port: int) -> Engine:
+    """A call-path-like engine whose database would be at ``port`` on this machine."""
+    return create_engine(
+        f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
+        connect_args={"connect_timeout": CONNECT_TIMEOUT, "sslmode": "disable"},
+    )
+
+
 def test_a_database_that_does_not_answer_leaves_the_loop_answering_until_a_503() -> None:
     with socket.create_server(("127.0.0.1", 0)) as silent:  # takes connections, says nothing
         port = silent.getsockname()[1]
-        engine = create_engine(
-            f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
-            connect_args={"connect_timeout": CONNECT_TIMEOUT, "sslmode": "disable"},
-        )
+        engine = engine_on(port)
         pipelines = Pipelines(engine)
 
         async def two_decisions_and_the_loop_meanwhile() -> tuple[int, list[object]]:
@@ -52,10 +57,7 @@ def test_a_database_that_does_not_answer_leaves_the_loop_answering_until_a_503()
 def test_a_failed_connect_nobody_waits_for_any_more_is_not_logged_as_unretrieved() -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:  # a port nothing will answer on
         port = taken.getsockname()[1]
-    engine = create_engine(
-        f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
-        connect_args={"connect_timeout": CONNECT_TIMEOUT, "sslmode": "disable"},
-    )
+    engine = engine_on(port)
     pipelines = Pipelines(engine)
     logged: list[str] = []
 
