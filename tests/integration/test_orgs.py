@@ -76,6 +76,18 @@ def test_default_caller_id_must_be_one_of_our_numbers(api: Api) -> None:
     assert "not one of your numbers" in response.json()["detail"]
 
 
+def test_org_name_country_or_timezone_sent_as_null_is_refused_and_kept(api: Api) -> None:
+    """The org keeps what a change leaves out; null for a setting every org has was a 500."""
+    key = api.new_org()["api_key"]
+    before, audited = api.call("GET", "/v1/org", key).json(), api.audit_count(key)
+    for field in ("name", "country", "timezone"):
+        response = api.call("PATCH", "/v1/org", key, json={field: None})
+        assert response.status_code == 422, (field, response.text)
+        assert response.json()["errors"][0]["field"] == field
+    assert api.call("GET", "/v1/org", key).json() == before
+    assert api.audit_count(key) == audited
+
+
 def test_agent_cannot_change_org_settings_a2(api: Api) -> None:
     owner = api.new_org()["api_key"]
     _, agent_key = api.new_user(owner)

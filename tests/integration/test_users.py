@@ -56,6 +56,20 @@ def test_invalid_user_fields_are_refused_and_change_nothing(api: Api) -> None:
     assert len(api.call("GET", "/v1/users", key).json()["items"]) == 1
 
 
+def test_a_users_name_email_or_role_sent_as_null_is_refused_and_kept(api: Api) -> None:
+    """A change may leave a field out to keep it; null for a field every user has was a 500."""
+    key = api.new_org()["api_key"]
+    user, _ = api.new_user(key, name="Aino", email="aino@example.com")
+    before = api.audit_count(key)
+    for field in ("name", "email", "role"):
+        response = api.call("PATCH", f"/v1/users/{user['id']}", key, json={field: None})
+        assert response.status_code == 422, (field, response.text)
+        assert response.json()["errors"][0]["field"] == field
+        assert "leave it out" in response.json()["detail"]
+    assert api.call("GET", f"/v1/users/{user['id']}", key).json() == user
+    assert api.audit_count(key) == before
+
+
 def test_duplicate_email_is_refused_with_409(api: Api) -> None:
     key = api.new_org()["api_key"]
     api.new_user(key, email="sam@example.com")

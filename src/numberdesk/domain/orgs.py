@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from numberdesk.domain.errors import Forbidden, invalid_field
@@ -80,6 +81,14 @@ def check_timezone(name: str) -> str:
     if name not in available_timezones() and name != "UTC":
         raise invalid_field("timezone", f"{name!r} is not an IANA time zone")
     return name
+
+
+def kept(field: str, value: Any) -> Any:
+    """A setting every record must have, sent in a change: null is refused (422), not
+    stored; leaving the field out is how a change keeps it."""
+    if value is None:
+        raise invalid_field(field, "cannot be removed; leave it out to keep it as it is")
+    return value
 
 
 def check_name(value: str, what: str = "name", max_length: int = 200) -> str:

@@ -13,7 +13,15 @@ from numberdesk.domain.callerid import check_policy
 from numberdesk.domain.errors import Invalid, Unauthenticated, invalid_field
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Capability, require_capability
-from numberdesk.domain.orgs import Actor, Org, Role, check_name, check_timezone, require_manager
+from numberdesk.domain.orgs import (
+    Actor,
+    Org,
+    Role,
+    check_name,
+    check_timezone,
+    kept,
+    require_manager,
+)
 from numberdesk.domain.phones import parse_phone, supported_country
 from numberdesk.domain.users import ApiKey, Presence, User, check_email
 from numberdesk.services.audit import record
@@ -169,11 +177,11 @@ def _clean_org_changes(tx: Transaction, org: Org, changes: dict[str, Any]) -> di
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "name":
-            clean[key] = check_name(value)
+            clean[key] = check_name(kept(key, value))
         elif key == "country":
-            clean[key] = supported_country(value)
+            clean[key] = supported_country(kept(key, value))
         elif key == "timezone":
-            clean[key] = check_timezone(value)
+            clean[key] = check_timezone(kept(key, value))
         elif key == "caller_id_policy":
             clean[key] = check_policy(list(value or []))
         elif key == "default_caller_id":

@@ -8,7 +8,7 @@ from typing import Any
 from numberdesk.domain.errors import Conflict, Forbidden, Invalid, invalid_field
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Capability, Kind, Number, require_capability, require_live
-from numberdesk.domain.orgs import Actor, Org, Role, check_name, require_manager
+from numberdesk.domain.orgs import Actor, Org, Role, check_name, kept, require_manager
 from numberdesk.domain.phones import parse_phone
 from numberdesk.domain.texts import check_sender_name
 from numberdesk.domain.users import (
@@ -233,11 +233,11 @@ def _clean(tx: Transaction, org: Org, fields: dict[str, Any]) -> dict[str, Any]:
         if value is None and key not in ("name", "email", "role"):
             clean[key] = None
         elif key == "name":
-            clean[key] = check_name(value)
+            clean[key] = check_name(kept(key, value))
         elif key in ("email", "voicemail_email"):
-            clean[key] = check_email(value, key)
+            clean[key] = check_email(kept(key, value), key)
         elif key == "role":
-            clean[key] = Role(value)
+            clean[key] = Role(kept(key, value))
         elif key == "extension":
             clean[key] = check_extension(value)
         elif key in ("work_phone", "not_reachable_number"):
