@@ -51,6 +51,31 @@ def test_limit_outside_1_to_500_is_refused(api: Api) -> None:
     assert api.call("GET", "/v1/users?limit=501", key).status_code == 422
 
 
+def test_text_with_the_nul_character_is_refused_with_422_naming_the_field(api: Api) -> None:
+    """PostgreSQL cannot store NUL; it was a 500 there. Refused alike on every database, in a
+    body (however deep), a query or a path, and nothing changes."""
+    key = api.new_org()["api_key"]
+    user, _ = api.new_user(key, name="Aino")
+    before = api.audit_count(key)
+    sent = [
+        ("POST", "/v1/users", {"name": "A\x00", "email": "a@example.com", "role": "agent"}, "name"),
+        ("PATCH", f"/v1/users/{user['id']}", {"name": "Aino\x00"}, "name"),
+        ("PATCH", "/v1/org", {"name": "\x00"}, "name"),
+        ("POST", "/v1/groups", {"name": "Sales", "number_ids": ["num_\x00"]}, "number_ids"),
+        ("GET", "/v1/users?cursor=usr_%00", None, "cursor"),
+        ("GET", "/v1/destinations?cursor=%00abc&limit=5", None, "cursor"),
+        ("GET", "/v1/users/usr_%00", None, "path"),
+    ]
+    for method, path, body, field in sent:
+        response = api.call(method, path, key, json=body)
+        assert response.status_code == 422, (path, body, response.text)
+        problem = response.json()
+        assert field in {e["field"] for e in problem["errors"]}, problem
+        assert "NUL" in problem["detail"], problem
+    assert api.audit_count(key) == before
+    assert api.call("GET", f"/v1/users/{user['id']}", key).json()["name"] == "Aino"
+
+
 def test_health_and_metrics(api: Api) -> None:
     assert api.call("GET", "/healthz").json() == {"status": "ok"}
     api.call("GET", "/v1/org")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from numberdesk.domain.errors import Problem
 
@@ -89,8 +91,43 @@ async def _on_crash(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class RefuseNul:
+    """A plain ASGI middleware: a request whose path or query holds the NUL character (%00)
+    is refused with 422 before any route reads it. PostgreSQL can neither store nor compare
+    it, and no id, cursor or filter holds it; bodies are checked by ``schemas.Body``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            await _nul_refused(scope["query_string"], in_path="\x00" in scope["path"])(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+def _nul_refused(query: bytes, *, in_path: bool) -> JSONResponse:
+    """422 naming where the NUL character is: the path, or each query parameter holding it."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    fields = ["path"] if in_path else []
+    fields += sorted({name or "query" for name, value in pairs if "\x00" in name + value})
+    message = "must not contain the NUL character (%00)"
+    errors = [{"field": field, "message": message} for field in fields]
+    return problem_response(
+        422,
+        "invalid_request",
+        "Invalid request",
+        f"Fix these fields: {'; '.join(f'{f}: {message}' for f in fields)}",
+        errors,
+    )
+
+
 def install(app: FastAPI) -> None:
-    """Turn every error into a problem document."""
+    """Turn every error into a problem document; refuse the NUL character in paths and
+    queries (``RefuseNul``)."""
+    app.add_middleware(RefuseNul)
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 T = TypeVar("T")
+NUL = "\x00"
 
 
 class Body(BaseModel):
-    """A request body: unknown fields are refused, so typos don't pass silently."""
+    """A request body: unknown fields are refused, so typos don't pass silently; no text in
+    it may hold the NUL character, which PostgreSQL cannot store (refused alike on SQLite)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if holds_nul(value):
+            raise ValueError("must not contain the NUL character (\\u0000)")
+        return value
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a JSON value holds the NUL character in any string, key or item, however deep."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    return False
 
 
 class ListOf(BaseModel, Generic[T]):
