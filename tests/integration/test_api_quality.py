@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, text
 
 from numberdesk.api.app import create_app
+from numberdesk.api.problems import PROBLEM_JSON, ProblemOut
 from numberdesk.bootstrap import SchemaOutOfDate, build_desk
 from numberdesk.services.desk import Desk
 from numberdesk.store.db import normalise_url
@@ -74,6 +75,25 @@ def test_text_with_the_nul_character_is_refused_with_422_naming_the_field(api: A
         assert "NUL" in problem["detail"], problem
     assert api.audit_count(key) == before
     assert api.call("GET", f"/v1/users/{user['id']}", key).json()["name"] == "Aino"
+
+
+def test_the_openapi_document_states_every_error_as_the_problem_document_sent(api: Api) -> None:
+    """A client generated from /openapi.json reads errors as they come: problem documents,
+    not FastAPI's validation-error schema, which the API never sends."""
+    document = api.call("GET", "/openapi.json").json()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status in ("4XX", "5XX"):
+                content = operation["responses"][status]["content"]
+                assert content == {PROBLEM_JSON: {"schema": problem}}, (method, path, status)
+    key = api.new_org()["api_key"]
+    sent = api.call("POST", "/v1/users", key, json={"name": "A", "colour": "red"})
+    assert sent.headers["content-type"] == PROBLEM_JSON
+    ProblemOut.model_validate(sent.json())
+    required = document["components"]["schemas"]["Problem"]["required"]
+    assert set(required) == {"type", "title", "status", "detail", "code"} <= set(sent.json())
 
 
 def test_health_and_metrics(api: Api) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -19,6 +20,36 @@ PROBLEM_JSON = "application/problem+json"
 _HTTP_CODES = {
     404: ("not_found", "No such resource; check the path against /docs."),
     405: ("method_not_allowed", "This path does not take that method; see /docs."),
+}
+
+
+class ProblemFieldError(BaseModel):
+    """What is wrong with one field of the request."""
+
+    field: str
+    message: str
+
+
+class ProblemOut(BaseModel):
+    """An RFC 9457 problem document, the answer to every error: ``code`` is stable, ``detail``
+    says what is wrong and how to fix it. Some carry more (409 ``no_caller_id`` its
+    ``trace``)."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ProblemFieldError] | None = None
+
+
+_ERRORS_DOCUMENTED = {
+    "4XX": "The request cannot be answered as it stands: a problem document (bad input 400 or "
+    "422 naming the fields, 401, 403, 404, 409); the operation's description lists its own.",
+    "5XX": "503: the database could not answer just now, or the configuration kept changing; "
+    "nothing was changed, ask again. 500: a fault on our side, nothing was changed.",
 }
 
 
@@ -125,10 +156,39 @@ def _nul_refused(query: bytes, *, in_path: bool) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Turn every error into a problem document; refuse the NUL character in paths and
-    queries (``RefuseNul``)."""
+    """Turn every error into a problem document, and document them so in the OpenAPI
+    document; refuse the NUL character in paths and queries (``RefuseNul``)."""
     app.add_middleware(RefuseNul)
+    _document_problems(app)
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)
     app.add_exception_handler(Exception, _on_crash)
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every operation's errors documented as what the API sends, problem documents
+    (``application/problem+json``, 4XX and 5XX), in place of FastAPI's own validation-error
+    schema, which no answer has."""
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = made()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for unsent in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unsent, None)
+        problem = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem.pop("$defs", {}))
+        schemas["Problem"] = problem
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                for status, description in _ERRORS_DOCUMENTED.items():
+                    responses[status] = {"description": description, "content": content}
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
