@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from numberdesk.api.schemas import NUL
 from numberdesk.domain.errors import Problem
 
 log = logging.getLogger("numberdesk.api")
@@ -131,8 +132,8 @@ class RefuseNul:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
-            await _nul_refused(scope["query_string"], in_path="\x00" in scope["path"])(
+        if scope["type"] == "http" and (NUL in scope["path"] or b"%00" in scope["query_string"]):
+            await _nul_refused(scope["query_string"], in_path=NUL in scope["path"])(
                 scope, receive, send
             )
             return
@@ -142,8 +143,8 @@ class RefuseNul:
 def _nul_refused(query: bytes, *, in_path: bool) -> JSONResponse:
     """422 naming where the NUL character is: the path, or each query parameter holding it."""
     pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-    fields = ["path"] if in_path else []
-    fields += sorted({name or "query" for name, value in pairs if "\x00" in name + value})
+    holding = sorted({name or "query" for name, value in pairs if NUL in name + value})
+    fields = (["path"] if in_path else []) + holding or ["query"]
     message = "must not contain the NUL character (%00)"
     errors = [{"field": field, "message": message} for field in fields]
     return problem_response(
