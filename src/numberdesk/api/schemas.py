@@ -6,6 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 NUL = "\x00"
@@ -21,7 +22,9 @@ class Body(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         if holds_nul(value):
-            raise ValueError("must not contain the NUL character (\\u0000)")
+            raise PydanticCustomError(
+                "nul_character", "must not contain the NUL character (\\u0000)"
+            )
         return value
 
 
