@@ -97,10 +97,16 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
             "Malformed JSON",
             "The request body is not valid JSON; send a JSON object with Content-Type: application/json.",
         )
-    errors = [
-        {"field": _location(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
-        for e in issues
-    ]
+    return _invalid_request(
+        [
+            {"field": _location(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in issues
+        ]
+    )
+
+
+def _invalid_request(errors: list[dict[str, str]]) -> JSONResponse:
+    """422 ``invalid_request`` naming each field and what is wrong with it."""
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return problem_response(
         422, "invalid_request", "Invalid request", f"Fix these fields: {summary}", errors
@@ -146,14 +152,7 @@ def _nul_refused(query: bytes, *, in_path: bool) -> JSONResponse:
     holding = sorted({name or "query" for name, value in pairs if NUL in name + value})
     fields = (["path"] if in_path else []) + holding or ["query"]
     message = "must not contain the NUL character (%00)"
-    errors = [{"field": field, "message": message} for field in fields]
-    return problem_response(
-        422,
-        "invalid_request",
-        "Invalid request",
-        f"Fix these fields: {'; '.join(f'{f}: {message}' for f in fields)}",
-        errors,
-    )
+    return _invalid_request([{"field": field, "message": message} for field in fields])
 
 
 def install(app: FastAPI) -> None:
