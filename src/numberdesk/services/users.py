@@ -230,14 +230,14 @@ def _clean(tx: Transaction, org: Org, fields: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("unknown_field", f"Users have no fields {', '.join(sorted(unknown))}.")
     clean: dict[str, Any] = {}
     for key, value in fields.items():
-        if value is None and key not in ("name", "email", "role"):
-            clean[key] = None
+        if value is None:  # null clears a field, but not one every user has (kept)
+            clean[key] = kept(key, value) if key in ("name", "email", "role") else None
         elif key == "name":
-            clean[key] = check_name(kept(key, value))
+            clean[key] = check_name(value)
         elif key in ("email", "voicemail_email"):
-            clean[key] = check_email(kept(key, value), key)
+            clean[key] = check_email(value, key)
         elif key == "role":
-            clean[key] = Role(kept(key, value))
+            clean[key] = Role(value)
         elif key == "extension":
             clean[key] = check_extension(value)
         elif key in ("work_phone", "not_reachable_number"):
