@@ -21,21 +21,21 @@ class Body(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        if holds_nul(value):
+        if _holds_nul(value):
             raise PydanticCustomError(
                 "nul_character", "must not contain the NUL character (\\u0000)"
             )
         return value
 
 
-def holds_nul(value: Any) -> bool:
+def _holds_nul(value: Any) -> bool:
     """Whether a JSON value holds the NUL character in any string, key or item, however deep."""
     if isinstance(value, str):
         return NUL in value
     if isinstance(value, dict):
-        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(holds_nul(item) for item in value)
+        return any(_holds_nul(item) for item in value)
     return False
 
 
