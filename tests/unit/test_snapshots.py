@@ -59,6 +59,7 @@ def test_a_built_index_is_left_out_of_full_collections_until_thawed() -> None:
 def test_an_index_replaced_by_its_rebuild_is_freed_though_frozen() -> None:
     snapshots = Snapshots()
     first = snapshots.rebuilt("org_1", Built, lambda: org(1), lambda o: Built(1, False))
+    assert not any(o is first for o in gc.get_objects())  # frozen: out of the collector's sight
     gone = weakref.ref(first)
     del first
     snapshots.rebuilt("org_1", Built, lambda: org(2), lambda o: Built(2, False))
