@@ -93,6 +93,36 @@ def test_the_exchanges_of_one_loop_turn_are_held_back_together_and_sent_when_it_
     assert answered == 3
 
 
+def test_the_exchanges_of_two_loop_turns_leave_in_one_transmission(api: Api, desk: Desk) -> None:
+    owner = org_with_numbers(api, desk, 2)
+
+    async def two_turns() -> tuple[list[str], int]:
+        pipeline = await desk.store.pipeline()
+        assert pipeline is not None
+        happened: list[str] = []
+        send, flush = pipeline._send, pipeline._flush
+
+        def noted_send(statements: Any) -> Any:
+            happened.append("exchange")
+            return send(statements)
+
+        def noted_flush() -> None:
+            happened.append("transmission")
+            flush()
+
+        pipeline._send = noted_send  # type: ignore[method-assign]
+        pipeline._flush = noted_flush  # type: ignore[method-assign]
+        first = asyncio.ensure_future(ask(desk, owner, "+12125550001"))
+        await asyncio.sleep(0)  # the first sends its exchange, this turn
+        second = asyncio.ensure_future(ask(desk, owner, "+12125550002"))
+        answers = await asyncio.gather(first, second)  # the second sends its own the next turn
+        return happened, len({a.call_id for a in answers})
+
+    happened, answered = on_a_loop(two_turns)
+    assert happened[:3] == ["exchange", "exchange", "transmission"], happened
+    assert answered == 2
+
+
 def test_a_call_id_recorded_before_is_409_and_spoils_nothing_sent_with_it_o7(
     api: Api, desk: Desk
 ) -> None:
