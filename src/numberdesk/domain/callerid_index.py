@@ -20,7 +20,7 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A number as the decision sees it. ``unusable`` says why it can never be chosen (O4)."""
 
@@ -36,7 +36,7 @@ class Candidate:
     mandate_ends: datetime | None = None  # the mandate it depends on runs out then (C3)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AgentCard:
     """What an agent's card says about outbound calls."""
 
@@ -46,27 +46,39 @@ class AgentCard:
     company_number_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pool:
     """The numbers of one tier: ``usable`` may be picked (O5); ``unusable`` never can. They
     are held as values, so the call path reads them without a look-up by id."""
 
     usable: tuple[Candidate, ...] = ()
     unusable: tuple[Candidate, ...] = ()
+    _members: dict[str, Candidate] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
+    _fingerprint: str | None = field(default=None, init=False, compare=False, repr=False)
 
-    @cached_property
+    @property
     def members(self) -> dict[str, Candidate]:
         """The usable numbers by id (is the callee's last caller ID one of them?)."""
-        return {c.id: c for c in self.usable}
+        members = self._members
+        if members is None:
+            members = {c.id: c for c in self.usable}
+            object.__setattr__(self, "_members", members)
+        return members
 
-    @cached_property
+    @property
     def fingerprint(self) -> str:
         """Names the usable numbers and when each rests or loses its mandate: the store copies
         a pool again when its fingerprint changed."""
-        digest = blake2b(digest_size=16)
-        for c in self.usable:
-            digest.update(f"{c.id}|{c.rested_until}|{c.mandate_ends};".encode())
-        return digest.hexdigest()
+        fingerprint = self._fingerprint
+        if fingerprint is None:
+            digest = blake2b(digest_size=16)
+            for c in self.usable:
+                digest.update(f"{c.id}|{c.rested_until}|{c.mandate_ends};".encode())
+            fingerprint = digest.hexdigest()
+            object.__setattr__(self, "_fingerprint", fingerprint)
+        return fingerprint
 
     def __bool__(self) -> bool:
         return bool(self.usable or self.unusable)
@@ -75,7 +87,7 @@ class Pool:
 EMPTY = Pool()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CampaignPools:
     """A campaign's numbers grouped the way its steps read them."""
 
@@ -85,7 +97,7 @@ class CampaignPools:
     every: Pool = EMPTY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CampaignPlan:
     """A campaign's numbers (direct, then through groups), policy and options; ``pools`` is
     filled by ``build_snapshot`` (made on the fly for a plan built elsewhere)."""

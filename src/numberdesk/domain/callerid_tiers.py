@@ -50,7 +50,7 @@ def check_policy(steps: list[str], field: str = "caller_id_policy") -> list[str]
     return list(steps)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Callee:
     """The person we call: E.164, country, national significant number, region."""
 
@@ -60,7 +60,7 @@ class Callee:
     region: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """One outbound call to decide (O1)."""
 
@@ -70,7 +70,7 @@ class Call:
     requested: str | None = None  # a requested caller ID, E.164
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tier:
     """Candidates of one step in one order of preference: what they are, their pool, and the
     key the pool's use is kept under."""

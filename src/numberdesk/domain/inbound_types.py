@@ -73,7 +73,7 @@ class Reason(StrEnum):
     RULE_NUMBER = "rule_number"  # I5: the bridge number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DialledNumber:
     """The number that was called, as the decision needs it."""
 
@@ -86,7 +86,7 @@ class DialledNumber:
     company: CompanySettings | None = None  # I5-I10, for a company route
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Agent:
     """An agent as the call path sees them (I3, I6)."""
 
@@ -104,7 +104,7 @@ class Agent:
         return self.business_hours is None or any(w.covers(local) for w in self.business_hours)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contact:
     """A contact with the caller's phone (I4)."""
 
@@ -113,7 +113,7 @@ class Contact:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything one inbound decision reads. ``local_time`` is in the org's time zone;
     the last-caller lists hold agent ids, most recent first; ``active_calls`` is the
@@ -130,7 +130,7 @@ class Snapshot:
     active_calls: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InboundCall:
     """One inbound call or text: our number, the caller's (None when withheld), the channel."""
 
@@ -158,7 +158,7 @@ class Target:
         return {k: str(v) for k, v in vars(self).items() if v is not None}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """What to write on which contacts' timelines for a known caller (I4)."""
 
@@ -167,7 +167,7 @@ class TimelineEntry:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The action, its targets, the reason and the trace (I12). For company numbers also the
     selected agents (whose inbox an unanswered unknown caller lands in, I7, I8), whether the

@@ -73,7 +73,7 @@ _OPTIONAL = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Route:
     """One number's inbound route (I2). ``scope`` and ``fallback`` matter for ``last_caller``
     only; ``ring`` for the types that ring an agent (``agent``, ``last_caller``, ``company``)."""
@@ -113,7 +113,7 @@ class Route:
 NOT_ASSIGNED = Route(RouteType.NOT_ASSIGNED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KnownTargets:
     """The ids a route may name in this org, for the referential checks."""
 
