@@ -49,7 +49,9 @@ class AgentCard:
 @dataclass(frozen=True, slots=True)
 class Pool:
     """The numbers of one tier: ``usable`` may be picked (O5); ``unusable`` never can. They
-    are held as values, so the call path reads them without a look-up by id."""
+    are held as values, so the call path reads them without a look-up by id. ``members`` and
+    ``fingerprint`` are worked out on first use and kept (in slots: a value of the index has
+    no ``__dict__``, one pointer less to follow to a number of a big org's cold heap)."""
 
     usable: tuple[Candidate, ...] = ()
     unusable: tuple[Candidate, ...] = ()
