@@ -14,6 +14,7 @@ from sqlalchemy import NullPool, create_engine, text
 
 from numberdesk.api.app import create_app
 from numberdesk.api.problems import PROBLEM_JSON, ProblemOut
+from numberdesk.api.schemas import NUL
 from numberdesk.bootstrap import SchemaOutOfDate, build_desk
 from numberdesk.services.desk import Desk
 from numberdesk.store.db import normalise_url
@@ -66,12 +67,14 @@ def test_text_with_the_nul_character_is_refused_with_422_naming_the_field(api: A
         ("GET", "/v1/users?cursor=usr_%00", None, "cursor"),
         ("GET", "/v1/destinations?cursor=%00abc&limit=5", None, "cursor"),
         ("GET", "/v1/users/usr_%00", None, "path"),
+        ("GET", "/v1/users?%00limit=5", None, "query"),
     ]
     for method, path, body, field in sent:
         response = api.call(method, path, key, json=body)
         assert response.status_code == 422, (path, body, response.text)
         problem = response.json()
         assert field in {e["field"] for e in problem["errors"]}, problem
+        assert not any(NUL in e["field"] for e in problem["errors"]), problem
         assert problem["errors"][0]["message"].startswith("must not contain the NUL"), problem
     assert api.audit_count(key) == before
     assert api.call("GET", f"/v1/users/{user['id']}", key).json()["name"] == "Aino"
