@@ -150,10 +150,9 @@ def _nul_refused(query: bytes, *, in_path: bool) -> JSONResponse:
     """422 naming where the NUL character is: the path, or each query parameter holding it
     (``query`` for a parameter whose name holds it, or that has no name)."""
     pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-    named = {
-        "query" if NUL in name or not name else name for name, value in pairs if NUL in name + value
-    }
-    holding = sorted(named)
+    holding = sorted(
+        {"query" if NUL in name or not name else name for name, v in pairs if NUL in name + v}
+    )
     fields = (["path"] if in_path else []) + holding or ["query"]
     message = "must not contain the NUL character (%00)"
     return _invalid_request([{"field": field, "message": message} for field in fields])
