@@ -90,6 +90,7 @@ class Kamailio:
 @contextlib.contextmanager
 def kamailio(folder: Path, numberdesk_url: str, api_key: str) -> Iterator[Kamailio]:
     """Kamailio on ``deploy/kamailio/kamailio.cfg``, asking ``numberdesk_url`` with ``api_key``."""
+    folder.mkdir(exist_ok=True)
     agents, trunk, carrier, voicemail = (free_udp_port() for _ in range(4))
     sip = Kamailio(agents, trunk, carrier, voicemail, folder / "kamailio.log")
     defines = {

@@ -17,6 +17,7 @@ from tests.e2e.sip import (
     ADMIN_TOKEN,
     MISSING,
     Kamailio,
+    free_port,
     free_udp_port,
     kamailio,
     numberdesk,
@@ -150,6 +151,20 @@ def test_a_call_from_someone_who_is_not_an_agent_is_refused(desk: Desk) -> None:
         values={"CALLER": "mallory", "HEADERS": "X-Numberdesk-Agent: usr_nobody", "FINAL": "403"},
     )
     assert "403 Unknown Agent Or Campaign" in phone.finished()
+
+
+def test_an_agents_call_fails_when_numberdesk_does_not_answer(desk: Desk) -> None:
+    """O7: with numberdesk unreachable the call does not leave without a caller ID: 503."""
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    with kamailio(desk.folder / "unreachable", nowhere, "nd.none") as cut_off:
+        phone = sipp(
+            desk.folder,
+            "call_refused",
+            to="+14155550123",
+            target=cut_off.agents,
+            values={"CALLER": "alice", "FINAL": "503"},
+        )
+        assert "503 Caller ID Unavailable" in phone.finished()
 
 
 def test_a_call_to_our_number_rings_its_agent_and_the_answer_is_reported_i3_i7(
