@@ -17,6 +17,7 @@ from tests.e2e.sip import (
     ADMIN_TOKEN,
     MISSING,
     Kamailio,
+    Phone,
     free_port,
     free_udp_port,
     kamailio,
@@ -60,6 +61,23 @@ class Desk:
             "GET", "/v1/inbox", headers={"Authorization": f"Bearer {key}"}
         )["items"]
         return items
+
+    def carrier_calls(self, e164: str, caller: str, refused_with: str | None = None) -> Phone:
+        """The carrier's call from ``caller`` to our ``e164``: answered, then hung up, or
+        refused with the final code ``refused_with``."""
+        values = {"CALLER": caller} | ({"FINAL": refused_with} if refused_with else {})
+        scenario = "call_refused" if refused_with else "call"
+        return sipp(self.folder, scenario, to=e164, target=self.sip.trunk, values=values)
+
+    def agent_calls(
+        self, to: str, agent_id: str, refused_with: str | None = None, via: int | None = None
+    ) -> Phone:
+        """An agent's phone calls ``to`` through Kamailio (``via`` its agents' port): answered,
+        then hung up, or refused with the final code ``refused_with``."""
+        values = {"CALLER": "agent", "HEADERS": f"X-Numberdesk-Agent: {agent_id}"}
+        values |= {"FINAL": refused_with} if refused_with else {}
+        scenario = "call_refused" if refused_with else "call"
+        return sipp(self.folder, scenario, to=to, target=via or self.sip.agents, values=values)
 
     def ended_already(self, call_id: str) -> bool:
         """Whether Kamailio reported the call's end (an ``ended`` now is refused as a second)."""
@@ -110,14 +128,7 @@ def test_an_agents_call_shows_the_callee_a_local_number_o3(desk: Desk) -> None:
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}  # the sandbox carrier approves it
     desk.ok("POST", f"/v1/sandbox/brandings/{local['id']}", headers=admin, json={"approved": True})
     carrier = sipp(desk.folder, "phone_answers", port=desk.sip.carrier)
-    phone = sipp(
-        desk.folder,
-        "call",
-        to="+14155550123",
-        target=desk.sip.agents,
-        values={"CALLER": "alice", "HEADERS": f"X-Numberdesk-Agent: {alice}"},
-    )
-    phone.finished()
+    desk.agent_calls("+14155550123", alice).finished()
     seen = carrier.finished()
     (invite_from, *_) = header(seen, "From")
     assert invite_from.startswith(f'"Acme Calls" <sip:{local["e164"]}@')
@@ -129,41 +140,23 @@ def test_an_agents_call_shows_the_callee_a_local_number_o3(desk: Desk) -> None:
 def test_a_call_with_no_caller_id_to_show_is_refused_not_guessed_o7(desk: Desk) -> None:
     """O7: nothing eligible for a London callee (no GB numbers, no org number): 403."""
     bob, _ = desk.agent("Bob")
-    phone = sipp(
-        desk.folder,
-        "call_refused",
-        to="+442071234567",
-        target=desk.sip.agents,
-        values={"CALLER": "bob", "HEADERS": f"X-Numberdesk-Agent: {bob}", "FINAL": "403"},
-    )
-    seen = phone.finished()
+    seen = desk.agent_calls("+442071234567", bob, "403").finished()
     assert "403 No Caller ID" in seen
     assert header(seen, "X-Numberdesk-Problem") == ["no_caller_id"]
 
 
 def test_a_call_from_someone_who_is_not_an_agent_is_refused(desk: Desk) -> None:
     """A2: an unknown agent id gets no caller ID."""
-    phone = sipp(
-        desk.folder,
-        "call_refused",
-        to="+14155550123",
-        target=desk.sip.agents,
-        values={"CALLER": "mallory", "HEADERS": "X-Numberdesk-Agent: usr_nobody", "FINAL": "403"},
-    )
+    phone = desk.agent_calls("+14155550123", "usr_nobody", "403")
     assert "403 Unknown Agent Or Campaign" in phone.finished()
 
 
 def test_an_agents_call_fails_when_numberdesk_does_not_answer(desk: Desk) -> None:
     """O7: with numberdesk unreachable the call does not leave without a caller ID: 503."""
     nowhere = f"http://127.0.0.1:{free_port()}"
+    alice, _ = desk.agent("Alice")
     with kamailio(desk.folder / "unreachable", nowhere, "nd.none") as cut_off:
-        phone = sipp(
-            desk.folder,
-            "call_refused",
-            to="+14155550123",
-            target=cut_off.agents,
-            values={"CALLER": "alice", "FINAL": "503"},
-        )
+        phone = desk.agent_calls("+14155550123", alice, "503", via=cut_off.agents)
         assert "503 Caller ID Unavailable" in phone.finished()
 
 
@@ -177,13 +170,7 @@ def test_a_call_to_our_number_rings_its_agent_and_the_answer_is_reported_i3_i7(
     number = desk.numbers["212"][0]
     desk.company_number(number["id"], carol)
     agent_phone = sipp(desk.folder, "phone_answers", port=phone_port)
-    caller = sipp(
-        desk.folder,
-        "call",
-        to=number["e164"],
-        target=desk.sip.trunk,
-        values={"CALLER": "+13055550142"},
-    )
+    caller = desk.carrier_calls(number["e164"], "+13055550142")
     caller.finished()
     seen = agent_phone.finished()
     assert f"ndagent={carol}" in seen  # the branch that rang says whose phone it was
@@ -204,13 +191,7 @@ def test_a_blast_rings_every_selected_agent_and_the_first_to_answer_takes_it_i6_
     desk.company_number(number["id"], {"action": "blast", "agent_ids": [grace, heidi]})
     answers = sipp(desk.folder, "phone_answers", port=ports[0])
     rings = sipp(desk.folder, "phone_rings", port=ports[1])
-    caller = sipp(
-        desk.folder,
-        "call",
-        to=number["e164"],
-        target=desk.sip.trunk,
-        values={"CALLER": "+13055550177"},
-    )
+    caller = desk.carrier_calls(number["e164"], "+13055550177")
     caller.finished()
     assert f"ndagent={grace}" in answers.finished()
     assert f"ndagent={heidi}" in rings.finished()
@@ -225,13 +206,7 @@ def test_a_missed_unknown_caller_waits_in_the_selected_agents_inbox_i7(desk: Des
     number = desk.numbers["212"][1]
     desk.company_number(number["id"], dan)
     agent_phone = sipp(desk.folder, "phone_declines", port=phone_port)
-    caller = sipp(
-        desk.folder,
-        "call_refused",
-        to=number["e164"],
-        target=desk.sip.trunk,
-        values={"CALLER": "+13055550199", "FINAL": "480"},
-    )
+    caller = desk.carrier_calls(number["e164"], "+13055550199", "480")
     caller.finished()
     agent_phone.finished()
     items = desk.inbox(dan_key)
@@ -247,13 +222,7 @@ def test_a_logged_out_agents_caller_reaches_their_voicemail_i3(desk: Desk) -> No
     number = desk.numbers["212"][3]
     desk.ok("PUT", f"/v1/numbers/{number['id']}/route", json={"type": "agent", "agent_id": frank})
     voicemail = sipp(desk.folder, "phone_answers", port=desk.sip.voicemail)
-    caller = sipp(
-        desk.folder,
-        "call",
-        to=number["e164"],
-        target=desk.sip.trunk,
-        values={"CALLER": "+13055550123"},
-    )
+    caller = desk.carrier_calls(number["e164"], "+13055550123")
     caller.finished()
     seen = voicemail.finished()
     assert header(seen, "X-Numberdesk-Voicemail-Email") == ["frank@example.com"]
@@ -265,11 +234,5 @@ def test_a_busy_agent_gives_the_caller_a_busy_tone_i3(desk: Desk) -> None:
     desk.ok("PUT", f"/v1/users/{erin}/presence", json={"status": "busy"})
     number = desk.numbers["212"][2]
     desk.ok("PUT", f"/v1/numbers/{number['id']}/route", json={"type": "agent", "agent_id": erin})
-    caller = sipp(
-        desk.folder,
-        "call_refused",
-        to=number["e164"],
-        target=desk.sip.trunk,
-        values={"CALLER": "+13055550111", "FINAL": "486"},
-    )
+    caller = desk.carrier_calls(number["e164"], "+13055550111", "486")
     caller.finished()
