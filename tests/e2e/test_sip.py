@@ -151,11 +151,15 @@ def test_a_call_from_someone_who_is_not_an_agent_is_refused(desk: Desk) -> None:
     assert "403 Unknown Agent Or Campaign" in phone.finished()
 
 
-def test_an_agents_call_fails_when_numberdesk_does_not_answer(desk: Desk) -> None:
-    """O7: with numberdesk unreachable the call does not leave without a caller ID: 503."""
-    nowhere = f"http://127.0.0.1:{free_port()}"
+@pytest.mark.parametrize("cut_off_by", ["no answer", "a refused key"])
+def test_an_agents_call_fails_when_numberdesk_cannot_decide_it(desk: Desk, cut_off_by: str) -> None:
+    """O7: numberdesk unreachable, or refusing the PBX's key: the call does not leave without a
+    caller ID; the agent's phone hears 503."""
     alice, _ = desk.agent("Alice")
-    with kamailio(desk.folder / "unreachable", nowhere, "nd.none") as cut_off:
+    url, key = str(desk.api.base_url), "nd.org_revoked"
+    if cut_off_by == "no answer":
+        url = f"http://127.0.0.1:{free_port()}"
+    with kamailio(desk.folder / cut_off_by.replace(" ", "-"), url, key) as cut_off:
         phone = desk.agent_calls("+14155550123", alice, "503", via=cut_off.agents)
         assert "503 Caller ID Unavailable" in phone.finished()
 
