@@ -230,8 +230,10 @@ def _clean(tx: Transaction, org: Org, fields: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("unknown_field", f"Users have no fields {', '.join(sorted(unknown))}.")
     clean: dict[str, Any] = {}
     for key, value in fields.items():
-        if value is None:  # null clears a field, but not one every user has (kept)
-            clean[key] = kept(key, value) if key in ("name", "email", "role") else None
+        if key in ("name", "email", "role"):
+            value = kept(key, value)  # null clears any other field, not one every user has
+        if value is None:
+            clean[key] = None
         elif key == "name":
             clean[key] = check_name(value)
         elif key in ("email", "voicemail_email"):
