@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "kamailio" / "kamailio.cfg"
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 ADMIN_TOKEN = "e2e-admin-token"
+_SCENARIOS_MADE = itertools.count(1)  # each SIPp run's scenario file and message log
 MISSING = [tool for tool in ("kamailio", "sipp") if shutil.which(tool) is None]
 
 
@@ -57,23 +58,12 @@ def numberdesk(folder: Path) -> Iterator[str]:
         NUMBERDESK_DATABASE_URL=f"sqlite:///{folder / 'numberdesk.db'}",
         NUMBERDESK_ADMIN_TOKEN=ADMIN_TOKEN,
     )
-    command = str(Path(sys.executable).parent / "numberdesk")
-    subprocess.run([command, "db", "upgrade"], env=env, check=True, capture_output=True)
-    log = (folder / "numberdesk.log").open("wb")
-    server = subprocess.Popen(
-        [command, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    command = [str(Path(sys.executable).parent / "numberdesk")]
+    subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
+    command += ["serve", "--port", str(port), "--workers", "1"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(lambda: httpx.get(f"{url}/healthz").status_code == 200, "numberdesk")
+    with _running(command, env, folder / "numberdesk.log", lambda: _healthy(url)):
         yield url
-    finally:
-        _stop(server)
-        log.close()
 
 
 @dataclass(frozen=True)
@@ -104,17 +94,33 @@ def kamailio(folder: Path, numberdesk_url: str, api_key: str) -> Iterator[Kamail
     command += ["-Y", str(folder), "-w", str(folder)]
     for name, value in defines.items():
         command += ["-A", f"{name}={value}"]
-    log = sip.log.open("wb")
     env = dict(os.environ, NUMBERDESK_API_KEY=api_key)
-    proxy = subprocess.Popen(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        _wait_for(lambda: _answers_options(sip.agents), "kamailio", proxy, sip.log)
+    with _running(command, env, sip.log, lambda: _answers_options(sip.agents)):
         yield sip
-    finally:
-        _stop(proxy)
-        log.close()
+
+
+@contextlib.contextmanager
+def _running(
+    command: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool]
+) -> Iterator[None]:
+    """``command`` running in a process group of its own, its output in ``log``, once
+    ``ready()`` (at most 30 s; its log in the error when it stops first); stopped after."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            _wait_for(ready, process, log)
+            yield
+        finally:
+            _stop(process)
+
+
+def _healthy(url: str) -> bool:
+    """Whether numberdesk at ``url`` answers its health check."""
+    with contextlib.suppress(httpx.HTTPError):
+        return httpx.get(f"{url}/healthz").status_code == 200
+    return False
 
 
 def _answers_options(port: int) -> bool:
@@ -133,21 +139,15 @@ def _answers_options(port: int) -> bool:
     return False
 
 
-def _wait_for(
-    ready: Callable[[], bool],
-    what: str,
-    process: subprocess.Popen[bytes] | None = None,
-    log: Path | None = None,
-) -> None:
+def _wait_for(ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} stopped: {log.read_text() if log else ''}")
-        with contextlib.suppress(httpx.HTTPError, OSError):
-            if ready():
-                return
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} stopped: {log.read_text()}")
+        if ready():
+            return
         time.sleep(0.2)
-    raise RuntimeError(f"{what} did not start in 30 s")
+    raise RuntimeError(f"{process.args!r} did not start in 30 s: {log.read_text()}")
 
 
 @dataclass
@@ -185,7 +185,7 @@ def sipp(
     port = port or free_udp_port()
     filled = {"HEADERS": "Subject: numberdesk end-to-end", **(values or {})}
     text = Template((SCENARIOS / f"{scenario}.xml").read_text()).substitute(filled)
-    made = Path(tempfile.mkstemp(suffix=".xml", dir=folder)[1])
+    made = folder / f"{scenario}-{next(_SCENARIOS_MADE)}.xml"
     made.write_text(text)
     messages = folder / f"{made.stem}-messages.log"
     command = ["sipp", "-sf", str(made), "-i", "127.0.0.1", "-p", str(port), "-m", "1"]

@@ -31,8 +31,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @dataclass
-class Desk:
-    """numberdesk behind Kamailio, with an org that has numbers in 212 and 415."""
+class Pbx:
+    """numberdesk as a PBX meets it: behind Kamailio, with an org that has numbers in 212 and
+    415, and SIPp for every phone."""
 
     api: httpx.Client
     sip: Kamailio
@@ -92,7 +93,7 @@ class Desk:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+def pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
     """numberdesk on SQLite, a new org with its key given to Kamailio, and its numbers."""
     folder = tmp_path_factory.mktemp("sip")
     with numberdesk(folder) as url:
@@ -111,7 +112,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
                 bought = api.post("/v1/number-orders", json={**order, "quantity": quantity})
                 assert bought.status_code == 201, bought.text
                 numbers[area_code] = bought.json()["numbers"]
-            yield Desk(api, sip, folder, numbers)
+            yield Pbx(api, sip, folder, numbers)
 
 
 def header(messages: str, name: str) -> list[str]:
@@ -119,16 +120,16 @@ def header(messages: str, name: str) -> list[str]:
     return re.findall(rf"^{name}:\s*(.*?)\s*$", messages, flags=re.MULTILINE | re.IGNORECASE)
 
 
-def test_an_agents_call_shows_the_callee_a_local_number_o3(desk: Desk) -> None:
+def test_an_agents_call_shows_the_callee_a_local_number_o3(pbx: Pbx) -> None:
     """O3, O7, O1: Kamailio asks for the caller ID; the carrier sees the 415 number in From and
     P-Asserted-Identity, with its approved branding as the display name and attestation A."""
-    alice, _ = desk.agent("Alice")
-    local = desk.numbers["415"][0]
-    desk.ok("PUT", f"/v1/numbers/{local['id']}/branding", json={"display_name": "Acme Calls"})
+    alice, _ = pbx.agent("Alice")
+    local = pbx.numbers["415"][0]
+    pbx.ok("PUT", f"/v1/numbers/{local['id']}/branding", json={"display_name": "Acme Calls"})
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}  # the sandbox carrier approves it
-    desk.ok("POST", f"/v1/sandbox/brandings/{local['id']}", headers=admin, json={"approved": True})
-    carrier = sipp(desk.folder, "phone_answers", port=desk.sip.carrier)
-    desk.agent_calls("+14155550123", alice).finished()
+    pbx.ok("POST", f"/v1/sandbox/brandings/{local['id']}", headers=admin, json={"approved": True})
+    carrier = sipp(pbx.folder, "phone_answers", port=pbx.sip.carrier)
+    pbx.agent_calls("+14155550123", alice).finished()
     seen = carrier.finished()
     (invite_from, *_) = header(seen, "From")
     assert invite_from.startswith(f'"Acme Calls" <sip:{local["e164"]}@')
@@ -137,106 +138,106 @@ def test_an_agents_call_shows_the_callee_a_local_number_o3(desk: Desk) -> None:
     assert not header(seen, "X-Numberdesk-Agent"), "the agent header stays inside"
 
 
-def test_a_call_with_no_caller_id_to_show_is_refused_not_guessed_o7(desk: Desk) -> None:
+def test_a_call_with_no_caller_id_to_show_is_refused_not_guessed_o7(pbx: Pbx) -> None:
     """O7: nothing eligible for a London callee (no GB numbers, no org number): 403."""
-    bob, _ = desk.agent("Bob")
-    seen = desk.agent_calls("+442071234567", bob, "403").finished()
+    bob, _ = pbx.agent("Bob")
+    seen = pbx.agent_calls("+442071234567", bob, "403").finished()
     assert "403 No Caller ID" in seen
     assert header(seen, "X-Numberdesk-Problem") == ["no_caller_id"]
 
 
-def test_a_call_from_someone_who_is_not_an_agent_is_refused(desk: Desk) -> None:
+def test_a_call_from_someone_who_is_not_an_agent_is_refused(pbx: Pbx) -> None:
     """A2: an unknown agent id gets no caller ID."""
-    phone = desk.agent_calls("+14155550123", "usr_nobody", "403")
+    phone = pbx.agent_calls("+14155550123", "usr_nobody", "403")
     assert "403 Unknown Agent Or Campaign" in phone.finished()
 
 
 @pytest.mark.parametrize("cut_off_by", ["no answer", "a refused key"])
-def test_an_agents_call_fails_when_numberdesk_cannot_decide_it(desk: Desk, cut_off_by: str) -> None:
+def test_an_agents_call_fails_when_numberdesk_cannot_decide_it(pbx: Pbx, cut_off_by: str) -> None:
     """O7: numberdesk unreachable, or refusing the PBX's key: the call does not leave without a
     caller ID; the agent's phone hears 503."""
-    alice, _ = desk.agent("Alice")
-    url, key = str(desk.api.base_url), "nd.org_revoked"
+    alice, _ = pbx.agent("Alice")
+    url, key = str(pbx.api.base_url), "nd.org_revoked"
     if cut_off_by == "no answer":
         url = f"http://127.0.0.1:{free_port()}"
-    with kamailio(desk.folder / cut_off_by.replace(" ", "-"), url, key) as cut_off:
-        phone = desk.agent_calls("+14155550123", alice, "503", via=cut_off.agents)
+    with kamailio(pbx.folder / cut_off_by.replace(" ", "-"), url, key) as cut_off:
+        phone = pbx.agent_calls("+14155550123", alice, "503", via=cut_off.agents)
         assert "503 Caller ID Unavailable" in phone.finished()
 
 
 def test_a_call_to_our_number_rings_its_agent_and_the_answer_is_reported_i3_i7(
-    desk: Desk,
+    pbx: Pbx,
 ) -> None:
     """I3, I4, I7: an unknown caller to a company number rings the default user, who answers;
     the inbox item is theirs, and the hang-up ends the call in numberdesk."""
     phone_port = free_udp_port()
-    carol, carol_key = desk.agent("Carol", extension=f"sip:carol@127.0.0.1:{phone_port}")
-    number = desk.numbers["212"][0]
-    desk.company_number(number["id"], carol)
-    agent_phone = sipp(desk.folder, "phone_answers", port=phone_port)
-    caller = desk.carrier_calls(number["e164"], "+13055550142")
+    carol, carol_key = pbx.agent("Carol", extension=f"sip:carol@127.0.0.1:{phone_port}")
+    number = pbx.numbers["212"][0]
+    pbx.company_number(number["id"], carol)
+    agent_phone = sipp(pbx.folder, "phone_answers", port=phone_port)
+    caller = pbx.carrier_calls(number["e164"], "+13055550142")
     caller.finished()
     seen = agent_phone.finished()
     assert f"ndagent={carol}" in seen  # the branch that rang says whose phone it was
-    items = desk.inbox(carol_key)
+    items = pbx.inbox(carol_key)
     assert [(i["caller"], i["owner_id"]) for i in items] == [("+13055550142", carol)]
-    assert desk.ended_already(items[0]["call_id"])
+    assert pbx.ended_already(items[0]["call_id"])
 
 
 def test_a_blast_rings_every_selected_agent_and_the_first_to_answer_takes_it_i6_i7(
-    desk: Desk,
+    pbx: Pbx,
 ) -> None:
     """I6, I7: a blast rings the selected agents at once; the one who answers owns the item,
     the other phone stops ringing."""
     ports = [free_udp_port(), free_udp_port()]
-    grace, grace_key = desk.agent("Grace", extension=f"sip:grace@127.0.0.1:{ports[0]}")
-    heidi, _ = desk.agent("Heidi", extension=f"sip:heidi@127.0.0.1:{ports[1]}")
-    number = desk.numbers["212"][4]
-    desk.company_number(number["id"], {"action": "blast", "agent_ids": [grace, heidi]})
-    answers = sipp(desk.folder, "phone_answers", port=ports[0])
-    rings = sipp(desk.folder, "phone_rings", port=ports[1])
-    caller = desk.carrier_calls(number["e164"], "+13055550177")
+    grace, grace_key = pbx.agent("Grace", extension=f"sip:grace@127.0.0.1:{ports[0]}")
+    heidi, _ = pbx.agent("Heidi", extension=f"sip:heidi@127.0.0.1:{ports[1]}")
+    number = pbx.numbers["212"][4]
+    pbx.company_number(number["id"], {"action": "blast", "agent_ids": [grace, heidi]})
+    answers = sipp(pbx.folder, "phone_answers", port=ports[0])
+    rings = sipp(pbx.folder, "phone_rings", port=ports[1])
+    caller = pbx.carrier_calls(number["e164"], "+13055550177")
     caller.finished()
     assert f"ndagent={grace}" in answers.finished()
     assert f"ndagent={heidi}" in rings.finished()
-    items = desk.inbox(grace_key)
+    items = pbx.inbox(grace_key)
     assert [(i["caller"], i["owner_id"]) for i in items] == [("+13055550177", grace)]
 
 
-def test_a_missed_unknown_caller_waits_in_the_selected_agents_inbox_i7(desk: Desk) -> None:
+def test_a_missed_unknown_caller_waits_in_the_selected_agents_inbox_i7(pbx: Pbx) -> None:
     """I7: nobody picks up; the failure ends the call and the item is there to claim."""
     phone_port = free_udp_port()
-    dan, dan_key = desk.agent("Dan", extension=f"sip:dan@127.0.0.1:{phone_port}")
-    number = desk.numbers["212"][1]
-    desk.company_number(number["id"], dan)
-    agent_phone = sipp(desk.folder, "phone_declines", port=phone_port)
-    caller = desk.carrier_calls(number["e164"], "+13055550199", "480")
+    dan, dan_key = pbx.agent("Dan", extension=f"sip:dan@127.0.0.1:{phone_port}")
+    number = pbx.numbers["212"][1]
+    pbx.company_number(number["id"], dan)
+    agent_phone = sipp(pbx.folder, "phone_declines", port=phone_port)
+    caller = pbx.carrier_calls(number["e164"], "+13055550199", "480")
     caller.finished()
     agent_phone.finished()
-    items = desk.inbox(dan_key)
+    items = pbx.inbox(dan_key)
     assert [(i["caller"], i["owner_id"]) for i in items] == [("+13055550199", None)]
-    assert desk.ended_already(items[0]["call_id"])
+    assert pbx.ended_already(items[0]["call_id"])
 
 
-def test_a_logged_out_agents_caller_reaches_their_voicemail_i3(desk: Desk) -> None:
+def test_a_logged_out_agents_caller_reaches_their_voicemail_i3(pbx: Pbx) -> None:
     """I3: the number's agent is logged out: the voicemail server takes the call, told whose
     box it is."""
-    frank, _ = desk.agent("Frank", voicemail_email="frank@example.com")
-    desk.ok("PUT", f"/v1/users/{frank}/presence", json={"status": "logged_out"})
-    number = desk.numbers["212"][3]
-    desk.ok("PUT", f"/v1/numbers/{number['id']}/route", json={"type": "agent", "agent_id": frank})
-    voicemail = sipp(desk.folder, "phone_answers", port=desk.sip.voicemail)
-    caller = desk.carrier_calls(number["e164"], "+13055550123")
+    frank, _ = pbx.agent("Frank", voicemail_email="frank@example.com")
+    pbx.ok("PUT", f"/v1/users/{frank}/presence", json={"status": "logged_out"})
+    number = pbx.numbers["212"][3]
+    pbx.ok("PUT", f"/v1/numbers/{number['id']}/route", json={"type": "agent", "agent_id": frank})
+    voicemail = sipp(pbx.folder, "phone_answers", port=pbx.sip.voicemail)
+    caller = pbx.carrier_calls(number["e164"], "+13055550123")
     caller.finished()
     seen = voicemail.finished()
     assert header(seen, "X-Numberdesk-Voicemail-Email") == ["frank@example.com"]
 
 
-def test_a_busy_agent_gives_the_caller_a_busy_tone_i3(desk: Desk) -> None:
+def test_a_busy_agent_gives_the_caller_a_busy_tone_i3(pbx: Pbx) -> None:
     """I3: the number's agent is on another call: 486 Busy Here, no phone rings."""
-    erin, _ = desk.agent("Erin", extension="sip:erin@127.0.0.1:9")
-    desk.ok("PUT", f"/v1/users/{erin}/presence", json={"status": "busy"})
-    number = desk.numbers["212"][2]
-    desk.ok("PUT", f"/v1/numbers/{number['id']}/route", json={"type": "agent", "agent_id": erin})
-    caller = desk.carrier_calls(number["e164"], "+13055550111", "486")
+    erin, _ = pbx.agent("Erin", extension="sip:erin@127.0.0.1:9")
+    pbx.ok("PUT", f"/v1/users/{erin}/presence", json={"status": "busy"})
+    number = pbx.numbers["212"][2]
+    pbx.ok("PUT", f"/v1/numbers/{number['id']}/route", json={"type": "agent", "agent_id": erin})
+    caller = pbx.carrier_calls(number["e164"], "+13055550111", "486")
     caller.finished()
