@@ -23,6 +23,7 @@ from numberdesk.domain.callerid import (
     decide,
     deciding,
 )
+from numberdesk.domain.callerid_index import with_numbers
 from numberdesk.domain.callerid_picks import Use, decide_in_memory, least_used
 from numberdesk.domain.errors import Forbidden, Invalid
 from numberdesk.services.callerid_choice import callee_of
@@ -54,6 +55,16 @@ def callee(e164: str, region: str | None = None) -> Callee:
 
 
 AGENT = AgentCard("usr_1")
+
+
+def agent_of(
+    snap: Snapshot, caller_id: str | None = None, personal: str | None = None
+) -> AgentCard:
+    """The agent's card as the snapshot holds it: the numbers it names found among the org's."""
+    card = AgentCard("usr_1", caller_id=caller_id, personal_number_id=personal)
+    return with_numbers(card, snap.numbers, snap.by_e164)
+
+
 NY = number("ny", "+12125550001", "212", region="NY")
 SF = number("sf", "+14155550001", "415", region="CA")
 CHI = number("chi", "+13125550001", "312", region="IL")
@@ -61,7 +72,7 @@ CHI = number("chi", "+13125550001", "312", region="IL")
 
 def test_local_number_wins_then_agent_caller_id_then_org_number_insellerate_o3() -> None:
     snap = snapshot(NY, SF, CHI, default=CHI.e164)
-    agent = replace(AGENT, caller_id=SF.e164)
+    agent = agent_of(snap, caller_id=SF.e164)
     assert decide_in_memory(snap, Usage(), Call(agent, callee("+12125559999")), NOW).number == NY
     miami = decide_in_memory(snap, Usage(), Call(agent, callee("+13055559999")), NOW)
     assert (miami.number, miami.step) == (SF, "agent")
@@ -73,7 +84,7 @@ def test_local_number_wins_then_agent_caller_id_then_org_number_insellerate_o3()
 def test_agent_caller_id_overrides_campaign_numbers_leaddesk_o3() -> None:
     snap = snapshot(NY, SF, CHI)
     campaign = CampaignPlan("cmp", (NY.id, CHI.id))
-    call = Call(replace(AGENT, caller_id=SF.e164), callee("+13055559999"), campaign)
+    call = Call(agent_of(snap, caller_id=SF.e164), callee("+13055559999"), campaign)
     decision = decide_in_memory(snap, Usage(), call, NOW)
     assert (decision.number, decision.step) == (SF, "agent")
 
@@ -81,7 +92,7 @@ def test_agent_caller_id_overrides_campaign_numbers_leaddesk_o3() -> None:
 def test_agents_own_caller_id_comes_first_when_it_matches_the_area_code_o3() -> None:
     other_ny = number("ny2", "+12125550002", "212")
     snap = snapshot(NY, other_ny)
-    call = Call(replace(AGENT, caller_id=other_ny.e164), callee("+12125559999"))
+    call = Call(agent_of(snap, caller_id=other_ny.e164), callee("+12125559999"))
     assert decide_in_memory(snap, Usage(calls_today={"ny2": 9}), call, NOW).number == other_ny
 
 
@@ -289,7 +300,7 @@ def test_campaign_policy_replaces_the_orgs_o3() -> None:
 
 def test_requested_caller_id_is_used_when_the_agent_may_use_it_o2() -> None:
     snap = snapshot(NY, SF)
-    call = Call(replace(AGENT, personal_number_id="sf"), callee("+12125559999"), requested=SF.e164)
+    call = Call(agent_of(snap, personal="sf"), callee("+12125559999"), requested=SF.e164)
     decision = decide_in_memory(snap, Usage(), call, NOW)
     assert (decision.number, decision.step) == (SF, "requested")
 
@@ -310,10 +321,10 @@ def test_requested_caller_id_the_agent_may_not_use_is_refused_o2(
 
 
 def test_requested_caller_id_that_is_resting_is_refused_with_the_reason_o2_o4() -> None:
-    resting = replace(SF, rested_until=NOW + timedelta(days=1))
-    call = Call(replace(AGENT, caller_id=SF.e164), callee("+12125559999"), requested=SF.e164)
+    snap = snapshot(replace(SF, rested_until=NOW + timedelta(days=1)))
+    call = Call(agent_of(snap, caller_id=SF.e164), callee("+12125559999"), requested=SF.e164)
     with pytest.raises(Forbidden, match="resting until"):
-        decide_in_memory(snapshot(resting), Usage(), call, NOW)
+        decide_in_memory(snap, Usage(), call, NOW)
 
 
 def test_nothing_eligible_gives_no_number_and_a_full_trace_o7() -> None:
@@ -356,3 +367,12 @@ def test_a_callee_dialled_again_is_read_with_each_orgs_own_country_n1_o3() -> No
         assert callee_of("212 555 0100", "US", nearby=True).region is not None
         with pytest.raises(Invalid):
             callee_of("020 7946 0000", "US", nearby=False)
+
+
+def test_an_agent_caller_id_that_is_not_one_of_the_orgs_numbers_is_never_shown_o3() -> None:
+    snap = snapshot(NY, default=NY.e164)
+    agent = agent_of(snap, caller_id=SF.e164, personal="sf")
+    assert (agent.caller_number, agent.personal_number) == (None, None)
+    decision = decide_in_memory(snap, Usage(), Call(agent, callee("+13055559999")), NOW)
+    assert (decision.number, decision.step) == (NY, "organisation")
+    assert [t.result for t in decision.trace] == ["no_match", "no_match", "no_match", "chosen"]

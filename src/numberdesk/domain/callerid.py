@@ -254,10 +254,10 @@ def requested_caller_id(
 
 def _may_use(snapshot: Snapshot, call: Call, number_id: str) -> bool:
     agent, campaign = call.agent, call.campaign
-    caller_id, default = snapshot.by_e164.get(agent.caller_id or ""), snapshot.default_number
-    own = {agent.personal_number_id, agent.company_number_id}
-    own.update(c.id for c in (caller_id, default) if c)
-    return number_id in own or (campaign is not None and number_id in campaign.number_ids)
+    own = (agent.caller_number, agent.personal_number, agent.company_number)
+    if any(c is not None and c.id == number_id for c in (*own, snapshot.default_number)):
+        return True
+    return campaign is not None and number_id in campaign.number_ids
 
 
 def _refusals(

@@ -11,7 +11,7 @@ pool's pick instead of walking it, so its cost does not grow with the size of th
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from hashlib import blake2b
@@ -38,12 +38,17 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class AgentCard:
-    """What an agent's card says about outbound calls."""
+    """What an agent's card says about outbound calls. ``build_snapshot`` finds the numbers
+    it names among the org's (None: not one of them), so a call reads the number itself
+    instead of looking it up among a big org's million."""
 
     id: str
     caller_id: str | None = None
     personal_number_id: str | None = None
     company_number_id: str | None = None
+    caller_number: Candidate | None = None
+    personal_number: Candidate | None = None
+    company_number: Candidate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,18 @@ def campaign_pools(numbers: Mapping[str, Candidate], number_ids: Iterable[str]) 
     )
 
 
+def with_numbers(
+    card: AgentCard, by_id: Mapping[str, Candidate], by_e164: Mapping[str, Candidate]
+) -> AgentCard:
+    """The agent's card with the numbers it names found among the org's."""
+    return replace(
+        card,
+        caller_number=by_e164.get(card.caller_id or ""),
+        personal_number=by_id.get(card.personal_number_id or ""),
+        company_number=by_id.get(card.company_number_id or ""),
+    )
+
+
 def build_snapshot(
     numbers: Iterable[Candidate],
     *,
@@ -182,6 +199,7 @@ def build_snapshot(
     """Index an org for the call path: numbers by E.164, pools by area code and by region,
     and each campaign's pools."""
     by_id = {c.id: c for c in numbers}
+    by_e164 = {c.e164: c for c in by_id.values()}
     plans = {
         c.id: CampaignPlan(
             c.id, c.number_ids, c.policy, c.daily_cap, c.sticky, campaign_pools(by_id, c.number_ids)
@@ -190,10 +208,10 @@ def build_snapshot(
     }
     return Snapshot(
         numbers=by_id,
-        by_e164={c.e164: c for c in by_id.values()},
+        by_e164=by_e164,
         by_area_code=pools_by(by_id.values(), area_keys),
         by_region=pools_by(by_id.values(), region_keys),
-        agents={a.id: a for a in agents},
+        agents={a.id: with_numbers(a, by_id, by_e164) for a in agents},
         campaigns=plans,
         policy=policy,
         default_caller_id=default_caller_id,

@@ -83,7 +83,7 @@ class Tier:
 def _local_tiers(snapshot: Snapshot, call: Call) -> list[Tier]:
     """Longest area-code match first; in each: the agent's caller ID, the campaign's, the org's."""
     callee, campaign = call.callee, call.campaign
-    agent_number = snapshot.by_e164.get(call.agent.caller_id or "")
+    agent_number = call.agent.caller_number
     mine = snapshot.campaign_pools(campaign).by_area_code if campaign else {}
     tiers: list[Tier] = []
     for length in range(min(len(callee.national), 6), 0, -1):
@@ -149,11 +149,11 @@ def tiers_of(step: str, snapshot: Snapshot, call: Call) -> list[Tier]:
 def _the_one(step: str, snapshot: Snapshot, agent: AgentCard) -> tuple[str, Candidate | None]:
     """The number a step of one number reads, and what to call it in the trace."""
     if step == Step.AGENT:
-        return "the agent's caller ID", snapshot.by_e164.get(agent.caller_id or "")
+        return "the agent's caller ID", agent.caller_number
     if step == Step.PERSONAL:
-        return "the agent's personal number", snapshot.numbers.get(agent.personal_number_id or "")
+        return "the agent's personal number", agent.personal_number
     if step == Step.COMPANY:
-        return "the agent's company number", snapshot.numbers.get(agent.company_number_id or "")
+        return "the agent's company number", agent.company_number
     return "the organisation's default caller ID", snapshot.default_number
 
 

@@ -3,8 +3,10 @@ loaded and indexed when the org's configuration changed (never per call)."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from numberdesk.domain.callerid import AgentCard, CampaignPlan, Candidate, Snapshot, build_snapshot
@@ -93,8 +95,8 @@ def _candidate(
     return Candidate(
         id=number.id,
         e164=number.e164,
-        country=number.country,
-        area_codes=tuple(dict.fromkeys(own + mapped)),
+        country=sys.intern(number.country),
+        area_codes=shared_area_codes(tuple(dict.fromkeys(own + mapped))),
         region=region_of(number.e164, number.country, number.area_code),
         masked=number.kind is Kind.MASKED,
         unusable=_unusable(number, issues),
@@ -102,6 +104,13 @@ def _candidate(
         mandate_ends=mandate_ends,
         display_name=name,
     )
+
+
+@lru_cache(maxsize=65_536)
+def shared_area_codes(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for each list of area codes, its codes interned: a big org's numbers share a
+    few thousand instead of each holding its own (a tenth of a 1M-number index)."""
+    return tuple(sys.intern(code) for code in codes)
 
 
 def _unusable(number: Number, issues: tuple[object, ...]) -> str | None:
