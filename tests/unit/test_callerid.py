@@ -10,6 +10,7 @@ import pytest
 
 from numberdesk.domain.callerid import (
     AgentCard,
+    AgentNumbers,
     Ask,
     Call,
     Callee,
@@ -23,7 +24,7 @@ from numberdesk.domain.callerid import (
     decide,
     deciding,
 )
-from numberdesk.domain.callerid_index import with_numbers
+from numberdesk.domain.callerid_index import card_of
 from numberdesk.domain.callerid_picks import Use, decide_in_memory, least_used
 from numberdesk.domain.errors import Forbidden, Invalid
 from numberdesk.services.callerid_choice import callee_of
@@ -61,8 +62,8 @@ def agent_of(
     snap: Snapshot, caller_id: str | None = None, personal: str | None = None
 ) -> AgentCard:
     """The agent's card as the snapshot holds it: the numbers it names found among the org's."""
-    card = AgentCard("usr_1", caller_id=caller_id, personal_number_id=personal)
-    return with_numbers(card, snap.numbers, snap.by_e164)
+    card = AgentNumbers("usr_1", caller_id=caller_id, personal_number_id=personal)
+    return card_of(card, snap.numbers, snap.by_e164)
 
 
 NY = number("ny", "+12125550001", "212", region="NY")

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from numberdesk.domain.callerid_index import (
     AgentCard,
+    AgentNumbers,
     CampaignPlan,
     Candidate,
     Pool,
@@ -45,6 +46,7 @@ from numberdesk.domain.trace import TraceEntry
 __all__ = [
     "POLICY_STEPS",
     "AgentCard",
+    "AgentNumbers",
     "Ask",
     "Call",
     "Callee",

@@ -11,11 +11,11 @@ pool's pick instead of walking it, so its cost does not grow with the size of th
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from hashlib import blake2b
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
@@ -36,16 +36,23 @@ class Candidate:
     mandate_ends: datetime | None = None  # the mandate it depends on runs out then (C3)
 
 
-@dataclass(frozen=True, slots=True)
-class AgentCard:
-    """What an agent's card says about outbound calls. ``build_snapshot`` finds the numbers
-    it names among the org's (None: not one of them), so a call reads the number itself
-    instead of looking it up among a big org's million."""
+class AgentNumbers(NamedTuple):
+    """The numbers a user's card names for outbound calls: its caller ID (E.164), its personal
+    and company numbers (ids). ``build_snapshot`` finds them among the org's (``AgentCard``)."""
 
     id: str
     caller_id: str | None = None
     personal_number_id: str | None = None
     company_number_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCard:
+    """An agent's numbers for outbound calls, found among the org's when it is indexed (None:
+    the card names none, or one that is not the org's): a call reads the number itself instead
+    of looking it up among a big org's million."""
+
+    id: str
     caller_number: Candidate | None = None
     personal_number: Candidate | None = None
     company_number: Candidate | None = None
@@ -175,22 +182,22 @@ def campaign_pools(numbers: Mapping[str, Candidate], number_ids: Iterable[str]) 
     )
 
 
-def with_numbers(
-    card: AgentCard, by_id: Mapping[str, Candidate], by_e164: Mapping[str, Candidate]
+def card_of(
+    agent: AgentNumbers, by_id: Mapping[str, Candidate], by_e164: Mapping[str, Candidate]
 ) -> AgentCard:
-    """The agent's card with the numbers it names found among the org's."""
-    return replace(
-        card,
-        caller_number=by_e164.get(card.caller_id or ""),
-        personal_number=by_id.get(card.personal_number_id or ""),
-        company_number=by_id.get(card.company_number_id or ""),
+    """The agent's card: the numbers it names, found among the org's."""
+    return AgentCard(
+        agent.id,
+        caller_number=by_e164.get(agent.caller_id or ""),
+        personal_number=by_id.get(agent.personal_number_id or ""),
+        company_number=by_id.get(agent.company_number_id or ""),
     )
 
 
 def build_snapshot(
     numbers: Iterable[Candidate],
     *,
-    agents: Iterable[AgentCard] = (),
+    agents: Iterable[AgentNumbers] = (),
     campaigns: Iterable[CampaignPlan] = (),
     policy: tuple[str, ...],
     default_caller_id: str | None = None,
@@ -211,7 +218,7 @@ def build_snapshot(
         by_e164=by_e164,
         by_area_code=pools_by(by_id.values(), area_keys),
         by_region=pools_by(by_id.values(), region_keys),
-        agents={a.id: with_numbers(a, by_id, by_e164) for a in agents},
+        agents={a.id: card_of(a, by_id, by_e164) for a in agents},
         campaigns=plans,
         policy=policy,
         default_caller_id=default_caller_id,

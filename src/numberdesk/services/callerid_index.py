@@ -9,7 +9,13 @@ from datetime import datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from numberdesk.domain.callerid import AgentCard, CampaignPlan, Candidate, Snapshot, build_snapshot
+from numberdesk.domain.callerid import (
+    AgentNumbers,
+    CampaignPlan,
+    Candidate,
+    Snapshot,
+    build_snapshot,
+)
 from numberdesk.domain.compliance import compliance_of
 from numberdesk.domain.numbers import Capability, Kind, Number, Status
 from numberdesk.domain.orgs import Org
@@ -58,7 +64,7 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
     snapshot = build_snapshot(
         candidates.values(),
         agents=(
-            AgentCard(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
+            AgentNumbers(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
             for u in tx.users.live(org.org_id)
         ),
         campaigns=(
