@@ -64,7 +64,7 @@ from numberdesk.domain.orgs import Actor, Role
 from numberdesk.domain.routes import Ring, Route, RouteType, Scope
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound import decide_inbound
-from numberdesk.services.inbound_index import InboundIndex, build_index, key_of
+from numberdesk.services.inbound_index import InboundIndex, current_index, key_of
 from numberdesk.services.inbound_snapshot import snapshot_of  # as the service builds it
 from numberdesk.store.db import normalise_url
 from numberdesk.store.inbound import InboundRepo
@@ -416,7 +416,7 @@ def measure_pure(desk: Desk, org: OrgData, inbound: Inbound, count: int, budget:
             key_of(org.org_id),
             InboundIndex,
             partial(tx.orgs.require, org.org_id),
-            partial(build_index, tx, repo),
+            partial(current_index, tx, repo),
         )
         for body in requests_of(org, inbound, count, f"{SEED}:inbound:pure"):
             call = InboundCall(

@@ -8,7 +8,10 @@ each time in a process-fresh ``Desk`` (no index yet, as after a change):
   the peak as the burst's only when it is above the load's);
 * **one**: a single index build, its phases timed: the live numbers, compliance, and the
   snapshot (which also loads each campaign's numbers); the rest is the area-code mappings,
-  addresses, display names, mandates, each number's ``Candidate``, the usage rows and users.
+  addresses, display names, mandates, each number's ``Candidate``, the usage rows and users;
+* **changes**: on a process holding both indexes, how long the first outbound and the first
+  inbound call wait after each of a few everyday changes (a number rested, woken, released; an
+  agent's caller ID changed), the indexes refreshed from the changes instead of built whole.
 
     .venv/bin/python bench/rebuild.py [--size 1000000] [--calls 1000000] [--burst 4]
 """
@@ -30,6 +33,10 @@ from numberdesk.config import Settings
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid_index
 from numberdesk.services.callerid import decide_outbound
+from numberdesk.services.inbound import decide_inbound
+from numberdesk.services.numbers import release_number
+from numberdesk.services.resting import rest_number, wake_number
+from numberdesk.services.users import update_user
 from numberdesk.store.numbers import NumberRepo
 
 
@@ -93,6 +100,39 @@ def one_build(url: str, org: decisions.OrgData) -> None:
     print(f"  one build: {total:.1f} s ({shown})", flush=True)
 
 
+def after_changes(url: str, org: decisions.OrgData) -> None:
+    """The first calls after each change, on a process that holds both indexes."""
+    desk = build_desk(Settings(database_url=url))
+    owner = Actor(org.org_id, org.owner_id, Role.OWNER)
+
+    def first_calls() -> str:
+        started = time.perf_counter()
+        decide_outbound(desk, owner, agent_id=org.agents[0], to=org.callees[0])
+        outbound = time.perf_counter() - started
+        started = time.perf_counter()
+        decide_inbound(desk, owner, to=org.e164s[1], caller=org.callees[0], dry_run=True)
+        return f"outbound {outbound * 1e3:,.0f} ms, inbound {(time.perf_counter() - started) * 1e3:,.0f} ms"
+
+    changes: list[tuple[str, Callable[[], object]]] = [
+        ("a number rested", lambda: rest_number(desk, owner, org.number_ids[2])),
+        ("woken", lambda: wake_number(desk, owner, org.number_ids[2])),
+        ("a number released", lambda: release_number(desk, owner, org.number_ids[3])),
+        (
+            "an agent's caller ID",
+            lambda: update_user(desk, owner, org.agents[1], {"caller_id": org.e164s[4]}),
+        ),
+    ]
+    try:
+        print(
+            f"  changes: a process's first calls, indexes built whole: {first_calls()}", flush=True
+        )
+        for name, change in changes:
+            change()
+            print(f"  changes: after {name}: {first_calls()}", flush=True)
+    finally:
+        desk.close()
+
+
 def _timed(name: str, work: Callable[..., Any], phases: dict[str, float]) -> Callable[..., Any]:
     """``work``, its time added to ``phases[name]``."""
 
@@ -118,6 +158,7 @@ def main() -> None:
     try:
         burst(url, org, args.burst)
         one_build(url, org)
+        after_changes(url, org)
     finally:
         decisions.recreate_database(options.postgres_url, drop_only=True)
 

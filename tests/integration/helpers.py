@@ -68,7 +68,7 @@ def builds_of_concurrent_calls(
 ) -> tuple[int, list[T]]:
     """Make ``calls`` calls at once; how many times they built ``service``'s index (each build
     made slow, so the other calls arrive while it runs), and their answers."""
-    build = service.build_index
+    build = service.current_index
     builds = itertools.count()
 
     def slow_build(*args: Any) -> Any:
@@ -77,6 +77,6 @@ def builds_of_concurrent_calls(
         return build(*args)
 
     with monkeypatch.context() as patched, ThreadPoolExecutor(max_workers=calls) as pool:
-        patched.setattr(service, "build_index", slow_build)
+        patched.setattr(service, "current_index", slow_build)
         answers = list(pool.map(lambda _: call(), range(calls)))
     return next(builds), answers

@@ -98,7 +98,7 @@ def test_one_org_rebuilding_its_index_does_not_hold_up_another_orgs_calls(
     assert warm.status_code == 200, warm.text  # Busy's index is built and current
     postgres = not desk.store.one_writer_at_a_time
     building, release, built = threading.Event(), threading.Event(), threading.Event()
-    build = service.build_index
+    build = service.current_index
 
     def slow_build(*args: Any) -> Any:
         building.set()
@@ -107,7 +107,7 @@ def test_one_org_rebuilding_its_index_does_not_hold_up_another_orgs_calls(
         return build(*args)
 
     with monkeypatch.context() as patched, ThreadPoolExecutor(max_workers=13) as pool:
-        patched.setattr(service, "build_index", slow_build)
+        patched.setattr(service, "current_index", slow_build)
         waiting = [pool.submit(decision, api, path, slow, slow_number) for _ in range(12)]
         assert building.wait(10)
         time.sleep(0.5)  # the other 11 calls arrive and wait for the build

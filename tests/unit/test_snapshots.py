@@ -42,14 +42,14 @@ def org(version: int) -> Org:
 
 def test_an_index_is_built_with_the_collector_paused() -> None:
     built = Snapshots().rebuilt(
-        "org_1", Built, lambda: org(3), lambda o: Built(o.config_version, gc.isenabled())
+        "org_1", Built, lambda: org(3), lambda o, _: Built(o.config_version, gc.isenabled())
     )
     assert built == Built(3, collector_ran=False)
     assert gc.isenabled()
 
 
 def test_a_built_index_is_left_out_of_full_collections_until_thawed() -> None:
-    index = Snapshots().rebuilt("org_1", Built, lambda: org(1), lambda o: Built(1, False))
+    index = Snapshots().rebuilt("org_1", Built, lambda: org(1), lambda o, _: Built(1, False))
     assert gc.get_freeze_count() > 0
     assert not any(o is index for o in gc.get_objects())  # no collection walks it
     thaw()
@@ -58,11 +58,11 @@ def test_a_built_index_is_left_out_of_full_collections_until_thawed() -> None:
 
 def test_an_index_replaced_by_its_rebuild_is_freed_though_frozen() -> None:
     snapshots = Snapshots()
-    first = snapshots.rebuilt("org_1", Built, lambda: org(1), lambda o: Built(1, False))
+    first = snapshots.rebuilt("org_1", Built, lambda: org(1), lambda o, _: Built(1, False))
     assert not any(o is first for o in gc.get_objects())  # frozen: out of the collector's sight
     gone = weakref.ref(first)
     del first
-    snapshots.rebuilt("org_1", Built, lambda: org(2), lambda o: Built(2, False))
+    snapshots.rebuilt("org_1", Built, lambda: org(2), lambda o, _: Built(2, False))
     assert gone() is None  # freed by its reference count, no collection needed
 
 
@@ -70,7 +70,7 @@ def test_an_index_whose_desk_is_dropped_is_freed_though_the_desk_is_in_a_cycle()
     snapshots = Snapshots()
     desk: dict[str, object] = {"snapshots": snapshots}
     desk["itself"] = desk  # a desk, like most object graphs, in a reference cycle
-    index = snapshots.rebuilt("org_1", Built, lambda: org(1), lambda o: Built(1, False))
+    index = snapshots.rebuilt("org_1", Built, lambda: org(1), lambda o, _: Built(1, False))
     gone = weakref.ref(index)
     del index, desk, snapshots
     thaw()  # what closing the desk does (``Desk.close``)
@@ -79,7 +79,7 @@ def test_an_index_whose_desk_is_dropped_is_freed_though_the_desk_is_in_a_cycle()
 
 
 def test_the_collector_comes_back_when_a_build_fails() -> None:
-    def failing(_: Org) -> Built:
+    def failing(_: Org, __: Built | None) -> Built:
         raise RuntimeError("the database went away")
 
     with pytest.raises(RuntimeError):
@@ -113,3 +113,21 @@ def test_the_collector_stays_paused_until_the_last_of_two_builds_ends() -> None:
     second_done.set()
     thread.join(5)
     assert seen == [False, True]
+
+
+def test_the_build_after_a_change_is_given_the_index_it_replaces_even_once_dropped() -> None:
+    """An index found out of date is dropped (calls wait for the next one instead of deciding
+    on it); the next build still gets it, to refresh it with the changes past its version."""
+    snapshots = Snapshots()
+    given: list[Built | None] = []
+
+    def build(o: Org, held: Built | None) -> Built:
+        given.append(held)
+        return Built(o.config_version, False)
+
+    first = snapshots.rebuilt("org_1", Built, lambda: org(1), build)
+    snapshots.forget("org_1", first)
+    second = snapshots.rebuilt("org_1", Built, lambda: org(2), build)
+    third = snapshots.rebuilt("org_1", Built, lambda: org(3), build)
+    assert given == [None, first, second]
+    assert snapshots.get("org_1") is third

@@ -161,6 +161,14 @@ def pools_by(
     return {key: Pool(tuple(ids), tuple(unusable.get(key, ()))) for key, ids in usable.items()}
 
 
+def pool_of(candidates: Iterable[Candidate]) -> Pool:
+    """One pool of these numbers, in id order."""
+    ordered = sorted(candidates, key=lambda c: c.id)
+    return Pool(
+        tuple(c for c in ordered if not c.unusable), tuple(c for c in ordered if c.unusable)
+    )
+
+
 def area_keys(c: Candidate) -> list[tuple[str, str]]:
     """Every (country, area code) a number covers: its own and the mapped ones (O3)."""
     return [(c.country, code) for code in c.area_codes]
@@ -179,6 +187,18 @@ def campaign_pools(numbers: Mapping[str, Candidate], number_ids: Iterable[str]) 
         by_region=pools_by(mine, region_keys),
         by_country=pools_by(mine, lambda c: [c.country]),
         every=pools_by(mine, lambda c: ["all"]).get("all", EMPTY),
+    )
+
+
+def planned(plan: CampaignPlan, numbers: Mapping[str, Candidate]) -> CampaignPlan:
+    """The campaign's plan with its numbers grouped into its pools."""
+    return CampaignPlan(
+        plan.id,
+        plan.number_ids,
+        plan.policy,
+        plan.daily_cap,
+        plan.sticky,
+        campaign_pools(numbers, plan.number_ids),
     )
 
 
@@ -207,12 +227,7 @@ def build_snapshot(
     and each campaign's pools."""
     by_id = {c.id: c for c in numbers}
     by_e164 = {c.e164: c for c in by_id.values()}
-    plans = {
-        c.id: CampaignPlan(
-            c.id, c.number_ids, c.policy, c.daily_cap, c.sticky, campaign_pools(by_id, c.number_ids)
-        )
-        for c in campaigns
-    }
+    plans = {c.id: planned(c, by_id) for c in campaigns}
     return Snapshot(
         numbers=by_id,
         by_e164=by_e164,

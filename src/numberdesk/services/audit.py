@@ -68,10 +68,12 @@ def record(
         before=snapshot(before),
         after=snapshot(after),
     )
-    tx.audit.add(entry)
-    if _moves_call_path(entity, action) and org not in tx.bumped_orgs:
-        CallerIdRepo(tx.conn).bump_config_version(org)  # processes rebuild their index
-        tx.bumped_orgs.add(org)
+    version = None
+    if _moves_call_path(entity, action):
+        version = tx.bumped_orgs.get(org)
+        if version is None:  # processes refresh their index from the entries past theirs
+            version = tx.bumped_orgs[org] = CallerIdRepo(tx.conn).bump_config_version(org)
+    tx.audit.record(entry, version)
     return entry
 
 

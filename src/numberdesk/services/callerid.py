@@ -35,7 +35,8 @@ from numberdesk.domain.errors import Problem, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.services.callerid_choice import Asked, Count, OutboundAnswer, Pick, choosing
-from numberdesk.services.callerid_index import Indexed, build_index
+from numberdesk.services.callerid_index import Indexed
+from numberdesk.services.callerid_refresh import current_index
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import (
     IndexNotReady,
@@ -77,7 +78,7 @@ def decide_outbound(
             org_id,
             org_id,
             Indexed,
-            lambda org: build_index(tx, org, desk.now()),
+            lambda org, held: current_index(tx, org, held, desk.now()),
             lambda indexed: _decided(repo, indexed, org_id, asked, desk.now(), rebuild),
             writes=not dry_run,
             rebuild=rebuild,

@@ -4,6 +4,7 @@ loaded and indexed when the org's configuration changed (never per call)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import lru_cache
@@ -39,17 +40,39 @@ class Indexed:
 
 def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
     """Load everything the decision reads about one org and index it (not on the call path:
-    only when the org's configuration changed)."""
+    only when the org's configuration changed and the index cannot be refreshed)."""
     numbers = tx.numbers.live(org.org_id)
-    mapped = tx.area_codes.all(org.org_id)
-    addresses = AddressRepo(tx.conn).by_ids(
-        org.org_id, {n.address_id for n in numbers if n.address_id}
-    )
-    compliance = compliance_of(numbers, addresses)
     names = BrandingRepo(tx.conn).approved_display_names(org.org_id)
-    ends = mandates(tx).ends(org.org_id)
-    candidates = {
-        n.id: _candidate(
+    candidates = candidates_of(tx, org.org_id, numbers, tx.area_codes.all(org.org_id), names)
+    del numbers  # the rows are not needed past here (a million at the largest)
+    timezone = ZoneInfo(org.timezone)
+    today, _ = org_day(now, timezone)
+    CallerIdRepo(tx.conn).ensure_usage_rows_of_live_numbers(org.org_id, today)
+    snapshot = build_snapshot(
+        candidates,
+        agents=agents_of(tx, org.org_id),
+        campaigns=campaigns_of(tx, org.org_id),
+        policy=tuple(org.caller_id_policy),
+        default_caller_id=org.default_caller_id,
+        daily_cap=org.daily_cap,
+    )
+    return Indexed(org.config_version, org.country, timezone, snapshot)
+
+
+def candidates_of(
+    tx: Transaction,
+    org_id: str,
+    numbers: list[Number],
+    mapped: Mapping[str, list[str]],
+    names: Mapping[str, str],
+) -> list[Candidate]:
+    """The numbers as the decision sees them: with their mapped area codes, compliance,
+    approved display name and when the mandate they depend on ends."""
+    addresses = AddressRepo(tx.conn).by_ids(org_id, {n.address_id for n in numbers if n.address_id})
+    compliance = compliance_of(numbers, addresses)
+    ends = mandates(tx).ends(org_id)
+    return [
+        _candidate(
             n,
             mapped.get(n.id, []),
             compliance[n.id].issues,
@@ -57,31 +80,25 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
             ends.get(n.mandate_id or ""),
         )
         for n in numbers
-    }
-    timezone = ZoneInfo(org.timezone)
-    today, _ = org_day(now, timezone)
-    CallerIdRepo(tx.conn).ensure_usage_rows_of_live_numbers(org.org_id, today)
-    snapshot = build_snapshot(
-        candidates.values(),
-        agents=(
-            AgentNumbers(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
-            for u in tx.users.live(org.org_id)
-        ),
-        campaigns=(
-            CampaignPlan(
-                c.id,
-                tuple(tx.campaigns.numbers_of(org.org_id, c.id)),
-                tuple(c.caller_id_policy) if c.caller_id_policy else None,
-                c.daily_cap,
-                c.sticky,
-            )
-            for c in tx.campaigns.all(org.org_id)
-        ),
-        policy=tuple(org.caller_id_policy),
-        default_caller_id=org.default_caller_id,
-        daily_cap=org.daily_cap,
-    )
-    return Indexed(org.config_version, org.country, timezone, snapshot)
+    ]
+
+
+def agents_of(tx: Transaction, org_id: str) -> Iterator[AgentNumbers]:
+    """The numbers each live user's card names."""
+    for u in tx.users.live(org_id):
+        yield AgentNumbers(u.id, u.caller_id, u.personal_number_id, u.company_number_id)
+
+
+def campaigns_of(tx: Transaction, org_id: str) -> Iterator[CampaignPlan]:
+    """Each campaign's numbers (direct, then through its groups), policy and options."""
+    for c in tx.campaigns.all(org_id):
+        yield CampaignPlan(
+            c.id,
+            tuple(tx.campaigns.numbers_of(org_id, c.id)),
+            tuple(c.caller_id_policy) if c.caller_id_policy else None,
+            c.daily_cap,
+            c.sticky,
+        )
 
 
 def org_day(now: datetime, timezone: ZoneInfo) -> tuple[str, datetime]:

@@ -38,7 +38,7 @@ from numberdesk.domain.inbound_input import (
 )
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.services.desk import Desk
-from numberdesk.services.inbound_index import InboundIndex, build_index, key_of
+from numberdesk.services.inbound_index import InboundIndex, current_index, key_of
 from numberdesk.services.inbound_records import record_decision, records_of
 from numberdesk.services.inbound_snapshot import (
     Asked,
@@ -97,7 +97,7 @@ def decide_inbound(
             org_id,
             key_of(org_id),
             InboundIndex,
-            partial(build_index, tx, repo),
+            partial(current_index, tx, repo),
             lambda index: _decided(desk, tx, repo, index, org_id, asked, rebuild),
             writes=not dry_run,
             rebuild=rebuild,

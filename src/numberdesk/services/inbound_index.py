@@ -2,10 +2,12 @@
 
 Each process keeps, per org, in ``desk.snapshots["inbound:<org id>"]``: the live numbers by
 E.164 with their parsed routes and company settings, the live agents (without presence, which
-changes all the time and is read per call), queues and custom destinations. It is rebuilt only
+changes all the time and is read per call), queues and custom destinations. It is renewed only
 when the org's ``config_version`` moved (``services/audit.record`` moves it on every
 configuration change but presence and API keys), so several API processes stay correct
-(``services/snapshots.on_current_index``).
+(``services/snapshots.on_current_index``): refreshed with the changes past its version
+(``services/index_changes``), the numbers they name read again, or built whole when the org's
+country changed or a change is not one the refresh follows.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from numberdesk.domain.numbers import Number
 from numberdesk.domain.orgs import Org
 from numberdesk.domain.routes import NOT_ASSIGNED, Route, check_route
 from numberdesk.domain.users import User
+from numberdesk.services.index_changes import OF_A_NUMBER, changes_since
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.routes import routes_in
 from numberdesk.store.uow import Transaction
@@ -47,6 +50,34 @@ def key_of(org_id: str) -> str:
     return f"inbound:{org_id}"
 
 
+# What the refresh follows (numbers; the rest of the index is read again each time) or may
+# pass over (a number an address, mandate or port-in changes has a change of its own); any
+# other change builds the index whole.
+FOLLOWED = OF_A_NUMBER | {"user", "queue", "destination", "org"}
+PASSED_OVER = {"campaign", "group", "address", "mandate", "sponsor", "port_in"}
+
+
+def current_index(
+    tx: Transaction, repo: InboundRepo, org: Org, held: InboundIndex | None
+) -> InboundIndex:
+    """The org's inbound index as its configuration stands: ``held`` refreshed with the
+    changes past its version when it can be, else built whole."""
+    changes = None
+    if held is not None and held.version < org.config_version and held.country == org.country:
+        changes = changes_since(tx, org.org_id, held.version, org.config_version)
+    if held is None or changes is None or not changes.entities <= FOLLOWED | PASSED_OVER:
+        return build_index(tx, repo, org)
+    numbers = dict(held.numbers)
+    companies = routes_in(tx).companies(org.org_id, changes.numbers)
+    for n in tx.numbers.by_ids(org.org_id, changes.numbers):
+        if n.is_live:
+            company = companies[n.id].settings if n.id in companies else None
+            numbers[n.e164] = _dialled(n, org.country, company)
+        elif (was := numbers.get(n.e164)) is not None and was.id == n.id:
+            del numbers[n.e164]
+    return _index(tx, repo, org, numbers)
+
+
 def build_index(tx: Transaction, repo: InboundRepo, org: Org) -> InboundIndex:
     """Load and parse everything the inbound decision reads about one org (not on the call
     path: only when its configuration changed). The org row is read first, so the index is
@@ -56,6 +87,13 @@ def build_index(tx: Transaction, repo: InboundRepo, org: Org) -> InboundIndex:
         n.e164: _dialled(n, org.country, companies[n.id].settings if n.id in companies else None)
         for n in tx.numbers.live(org.org_id)
     }
+    return _index(tx, repo, org, numbers)
+
+
+def _index(
+    tx: Transaction, repo: InboundRepo, org: Org, numbers: Mapping[str, DialledNumber]
+) -> InboundIndex:
+    """The index of ``numbers``, with the org's agents, queues and destinations read now."""
     return InboundIndex(
         version=org.config_version,
         country=org.country,

@@ -7,7 +7,9 @@ decision that writes nothing, or refuses the call, asks for the version first. T
 decision is made again on the index as the configuration stands now (``on_current_index``).
 The first call to need it rebuilds that index while every other call for the same key waits
 for it (``rebuilt``), so a burst of calls after a change builds the index once per process,
-not once per waiting call.
+not once per waiting call. The build is given the index it replaces (also one found out of
+date and dropped, ``forget``), to refresh it with the changes past its version rather than
+build it whole.
 
 A caller that must not wait for a build (the API's event loop, which answers decisions
 without a thread hop) asks with ``rebuild=False`` and gets ``IndexNotReady`` instead.
@@ -70,6 +72,7 @@ class Snapshots:
 
     def __init__(self) -> None:
         self._held: dict[str, object] = {}
+        self._dropped: dict[str, object] = {}  # found out of date; the next build refreshes it
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -89,12 +92,12 @@ class Snapshots:
         key: str,
         kind: type[Index],
         read_org: Callable[[], Org],
-        build: Callable[[Org], Index],
+        build: Callable[[Org, Index | None], Index],
     ) -> Index:
         """The index as the org's configuration stands now: the one held if its version is the
-        org's, else built here, or by the call of this process that built it while this one
-        waited (one build per change). The org is read first, so an index is never tagged
-        newer than what it holds."""
+        org's, else built here from the one it replaces, or by the call of this process that
+        built it while this one waited (one build per change). The org is read first, so an
+        index is never tagged newer than what it holds."""
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -102,9 +105,11 @@ class Snapshots:
             held = self._held.get(key)
             if isinstance(held, kind) and held.version == org.config_version:
                 return held
+            replaced = held if isinstance(held, kind) else self._dropped.get(key)
             with collector_paused():
-                index = build(org)
+                index = build(org, replaced if isinstance(replaced, kind) else None)
             self._held[key] = index
+            self._dropped.pop(key, None)
             return index
 
     def forget(self, key: str, index: object) -> None:
@@ -112,7 +117,7 @@ class Snapshots:
         the calls that follow wait for the new one instead of deciding on it again."""
         with self._guard:
             if self._held.get(key) is index:
-                del self._held[key]
+                self._dropped[key] = self._held.pop(key)
 
 
 class _Builds:
@@ -158,7 +163,7 @@ def on_current_index(
     org_id: str,
     key: str,
     kind: type[Index],
-    build: Callable[[Org], Index],
+    build: Callable[[Org, Index | None], Index],
     decide: Callable[[Index], T],
     *,
     writes: bool,

@@ -273,13 +273,15 @@ class CallerIdRepo:
             .values(members=pool.fingerprint)
         )
 
-    def bump_config_version(self, org_id: str) -> None:
-        """Tell every process that the org's call-path configuration changed."""
-        self.conn.execute(
+    def bump_config_version(self, org_id: str) -> int:
+        """Tell every process that the org's call-path configuration changed; the new version."""
+        version: int = self.conn.execute(
             update(s.orgs)
             .where(s.orgs.c.org_id == org_id)
             .values(config_version=s.orgs.c.config_version + 1)
-        )
+            .returning(s.orgs.c.config_version)
+        ).scalar_one()
+        return version
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Select, Table, delete, select, update
 
 from numberdesk.domain.errors import not_found
 from numberdesk.store.records import dump, load, load_all
@@ -22,12 +22,16 @@ class Repo(Generic[T]):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def _select(self) -> Select[Any]:
+        """The columns an object is loaded from."""
+        return select(self.table)
+
     def _key(self, org_id: str, id_: str) -> ColumnElement[bool]:
         return (self.table.c.org_id == org_id) & (self.table.c.id == id_)
 
     def get(self, org_id: str, id_: str) -> T | None:
         """The object, or None when it is not in this org."""
-        row = self.conn.execute(select(self.table).where(self._key(org_id, id_))).first()
+        row = self.conn.execute(self._select().where(self._key(org_id, id_))).first()
         return None if row is None else load(self.cls, row)
 
     def require(self, org_id: str, id_: str) -> T:
@@ -56,17 +60,17 @@ class Repo(Generic[T]):
     def _page(
         self, org_id: str, *where: ColumnElement[bool], after: str | None, limit: int
     ) -> list[T]:
-        query = select(self.table).where(self.table.c.org_id == org_id, *where)
+        query = self._select().where(self.table.c.org_id == org_id, *where)
         if after:
             query = query.where(self.table.c.id > after)
         return load_all(self.cls, self.conn.execute(query.order_by(self.table.c.id).limit(limit)))
 
     def _all(self, org_id: str, *where: ColumnElement[bool]) -> list[T]:
-        query = select(self.table).where(self.table.c.org_id == org_id, *where)
+        query = self._select().where(self.table.c.org_id == org_id, *where)
         return load_all(self.cls, self.conn.execute(query.order_by(self.table.c.id)))
 
     def _first(self, org_id: str, *where: ColumnElement[bool]) -> T | None:
-        query = select(self.table).where(self.table.c.org_id == org_id, *where).limit(1)
+        query = self._select().where(self.table.c.org_id == org_id, *where).limit(1)
         row = self.conn.execute(query).first()
         return None if row is None else load(self.cls, row)
 

@@ -71,9 +71,15 @@ class RouteRepo:
         row = self.conn.execute(query).first()
         return None if row is None else load(CompanyNumber, row)
 
-    def companies(self, org_id: str) -> dict[str, CompanyNumber]:
-        """Every company number's settings of the org, by number id (for the call path's index)."""
-        query = select(s.company_numbers).where(s.company_numbers.c.org_id == org_id)
+    def companies(
+        self, org_id: str, number_ids: Iterable[str] | None = None
+    ) -> dict[str, CompanyNumber]:
+        """The company numbers' settings of the org (all, or among ``number_ids``), by number
+        id (for the call path's index)."""
+        c = s.company_numbers.c
+        query = select(s.company_numbers).where(c.org_id == org_id)
+        if number_ids is not None:
+            query = query.where(c.number_id.in_(list(number_ids)))
         found = (load(CompanyNumber, row) for row in self.conn.execute(query))
         return {c.number_id: c for c in found}
 

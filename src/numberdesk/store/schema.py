@@ -268,8 +268,12 @@ audit_entries = Table(
     Column("action", String(32), nullable=False),
     Column("before", Json),
     Column("after", Json),
+    # the org's config version the change moved it to (None: not a call-path change); a
+    # process's index is refreshed from the entries past its own version
+    Column("config_version", Integer),
     PrimaryKeyConstraint("org_id", "id"),
     Index("ix_audit_entries_org_entity", "org_id", "entity", "entity_id", "id"),
+    Index("ix_audit_entries_org_config_version", "org_id", "config_version"),
 )
 
 idempotency_keys = Table(

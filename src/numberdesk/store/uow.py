@@ -30,7 +30,7 @@ class Transaction:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.bumped_orgs: set[str] = set()  # orgs whose call-path config version moved already
+        self.bumped_orgs: dict[str, int] = {}  # orgs whose call-path config moved, to which version
         self._atomic = False
 
     @contextmanager

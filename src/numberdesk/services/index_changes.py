@@ -1,0 +1,35 @@
+"""What changed in an org's call-path configuration since a process's index was made, read
+from the audit trail (rule A3): each entry of a call-path change names the config version it
+moved the org to, so an index is refreshed from the changes past its own version instead of
+built whole (half a minute at a million numbers: bench/README.md, seventeenth session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from numberdesk.store.uow import Transaction
+
+MOST = 10_000  # past this many changes since an index was made, it is built whole again
+
+# Entities whose id is a number's: the number is read again.
+OF_A_NUMBER = frozenset({"number", "company_number", "branding", "directory_listing"})
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The objects changed since an index's version, by kind."""
+
+    entities: frozenset[str]  # every kind of object changed
+    numbers: frozenset[str]  # ids of the numbers changed (OF_A_NUMBER)
+
+
+def changes_since(tx: Transaction, org_id: str, version: int, upto: int) -> Changes | None:
+    """The changes that moved the org from ``version`` to ``upto``; None when there are more
+    than ``MOST`` or a version in between names no change (the index is then built whole)."""
+    rows = tx.audit.changes(org_id, version, upto, limit=MOST)
+    if len(rows) > MOST or {v for v, _, _ in rows} != set(range(version + 1, upto + 1)):
+        return None
+    return Changes(
+        entities=frozenset(entity for _, entity, _ in rows),
+        numbers=frozenset(id_ for _, entity, id_ in rows if entity in OF_A_NUMBER),
+    )
