@@ -1,8 +1,9 @@
 """Outbound caller ID on the call path (rules O1-O7): which of our numbers the callee sees.
 
 Each process keeps, per org, an in-memory ``Snapshot`` (numbers by area code and region,
-campaigns, agent cards) and rebuilds it when the org's ``config_version`` moves; every
-audited configuration change moves it (``services/audit.record``). A decision is made on the
+campaigns, agent cards) and renews it when the org's ``config_version`` moves; every
+audited configuration change moves it (``services/audit.record``), and the index is refreshed
+from the changes past its version (``services/callerid_refresh``). A decision is made on the
 index the process holds, without asking for the version: its one write (``Store.call_path``,
 committing by itself) counts the call under its daily cap, copies the number's new use into
 its pools and records the attempt (O6, O7) only while the version is the index's, and says

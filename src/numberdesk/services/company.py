@@ -3,7 +3,7 @@
 The settings (unknown-caller rules, source, tag, concurrent-call limit) are checked by
 ``domain.company.check_company_settings`` against the org's live users and stored as their
 JSON; each change is audited as entity ``company_number`` (A3), which also moves the org's
-``config_version`` so the call path rebuilds its index. Saving settings does not change the
+``config_version`` so the call path refreshes its index. Saving settings does not change the
 number's route: a number answers as a company number only when its route is ``company``.
 """
 

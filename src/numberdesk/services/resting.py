@@ -1,7 +1,7 @@
 """Resting numbers (O6): spam reports, rest by hand and wake, each change audited (A3).
 
 A change of a number's rest is audited with ``services.audit.record``, which also moves the
-org's ``config_version``: the call path's caller-ID index rebuilds and stops (or starts
+org's ``config_version``: the call path's caller-ID index is refreshed and stops (or starts
 again) offering the number (O4).
 """
 
@@ -105,7 +105,7 @@ def wake_number(desk: Desk, actor: Actor, number_id: str) -> NumberView:
 def _change(
     tx: Transaction, at: datetime, actor: Actor, before: Number, after: Number, action: str
 ) -> Number:
-    """Save a change of the number's rest, audited (A3); the call path's index rebuilds (O4)."""
+    """Save a change of the number's rest, audited (A3); the call path refreshes its index (O4)."""
     if after == before:
         return before
     tx.numbers.save(after)

@@ -4,7 +4,7 @@ One route, or the same route for many numbers at once (all or nothing). The rout
 by ``domain.routes.check_route`` against the org's live users, queues and custom destinations,
 and stored on the number's row as its JSON (``not_assigned`` is stored as null). Every changed
 number gets an audit entry (A3), which also moves the org's ``config_version``: the call
-path's index rebuilds. A ``company`` route may be set before the number has company settings;
+path refreshes its index. A ``company`` route may be set before the number has company settings;
 until it has them, calls to it are disconnected with reason ``company_not_configured``.
 """
 
