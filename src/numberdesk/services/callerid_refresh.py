@@ -19,7 +19,7 @@ from numberdesk.services.callerid_index import (
     candidates_of,
     org_day,
 )
-from numberdesk.services.index_changes import OF_A_NUMBER, Changes, changes_since
+from numberdesk.services.index_changes import OF_A_NUMBER, Changes, refreshable
 from numberdesk.store.branding import BrandingRepo
 from numberdesk.store.callerid import CallerIdRepo
 from numberdesk.store.uow import Transaction
@@ -29,17 +29,15 @@ from numberdesk.store.uow import Transaction
 # other change (an address, a mandate: the compliance or mandate of many numbers) builds the
 # index whole.
 FOLLOWED = OF_A_NUMBER | {"user", "campaign", "group", "org"}
-PASSED_OVER = {"queue", "destination", "sponsor", "port_in"}
+PASSED_OVER = frozenset({"queue", "destination", "sponsor", "port_in"})
 OF_CAMPAIGNS = frozenset({"campaign", "group"})
 
 
 def current_index(tx: Transaction, org: Org, held: Indexed | None, now: datetime) -> Indexed:
     """The caller-ID index as ``org``'s configuration stands: ``held`` refreshed with the
     changes past its version when it can be, else built whole."""
-    changes = None
-    if held is not None and held.version < org.config_version:
-        changes = changes_since(tx, org.org_id, held.version, org.config_version)
-    if held is None or changes is None or not changes.entities <= FOLLOWED | PASSED_OVER:
+    changes = refreshable(tx, org, held.version if held else None, FOLLOWED | PASSED_OVER)
+    if held is None or changes is None:
         return build_index(tx, org, now)
     return _refreshed(tx, org, held, changes, now)
 

@@ -24,7 +24,7 @@ from numberdesk.domain.numbers import Number
 from numberdesk.domain.orgs import Org
 from numberdesk.domain.routes import NOT_ASSIGNED, Route, check_route
 from numberdesk.domain.users import User
-from numberdesk.services.index_changes import OF_A_NUMBER, changes_since
+from numberdesk.services.index_changes import OF_A_NUMBER, refreshable
 from numberdesk.store.inbound import InboundRepo
 from numberdesk.store.routes import routes_in
 from numberdesk.store.uow import Transaction
@@ -54,7 +54,7 @@ def key_of(org_id: str) -> str:
 # pass over (a number an address, mandate or port-in changes has a change of its own); any
 # other change builds the index whole.
 FOLLOWED = OF_A_NUMBER | {"user", "queue", "destination", "org"}
-PASSED_OVER = {"campaign", "group", "address", "mandate", "sponsor", "port_in"}
+PASSED_OVER = frozenset({"campaign", "group", "address", "mandate", "sponsor", "port_in"})
 
 
 def current_index(
@@ -62,10 +62,9 @@ def current_index(
 ) -> InboundIndex:
     """The org's inbound index as its configuration stands: ``held`` refreshed with the
     changes past its version when it can be, else built whole."""
-    changes = None
-    if held is not None and held.version < org.config_version and held.country == org.country:
-        changes = changes_since(tx, org.org_id, held.version, org.config_version)
-    if held is None or changes is None or not changes.entities <= FOLLOWED | PASSED_OVER:
+    same_country = held is not None and held.country == org.country  # routes read with it
+    changes = refreshable(tx, org, held.version if held else None, FOLLOWED | PASSED_OVER)
+    if held is None or changes is None or not same_country:
         return build_index(tx, repo, org)
     numbers = dict(held.numbers)
     companies = routes_in(tx).companies(org.org_id, changes.numbers)

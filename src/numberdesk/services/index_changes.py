@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from numberdesk.domain.orgs import Org
 from numberdesk.store.uow import Transaction
 
 MOST = 10_000  # past this many changes since an index was made, it is built whole again
@@ -33,3 +34,15 @@ def changes_since(tx: Transaction, org_id: str, version: int, upto: int) -> Chan
         entities=frozenset(entity for _, entity, _ in rows),
         numbers=frozenset(id_ for _, entity, id_ in rows if entity in OF_A_NUMBER),
     )
+
+
+def refreshable(
+    tx: Transaction, org: Org, held_version: int | None, follows: frozenset[str]
+) -> Changes | None:
+    """The changes an index at ``held_version`` must follow to be the org's as it stands now;
+    None when it must be built whole instead (none held, an older org version than the
+    index's, too many changes or one of a kind the refresh does not ``follows``)."""
+    if held_version is None or held_version >= org.config_version:
+        return None
+    changes = changes_since(tx, org.org_id, held_version, org.config_version)
+    return changes if changes is not None and changes.entities <= follows else None
