@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from numberdesk.domain.errors import Conflict
 from numberdesk.domain.orgs import Actor, Role
-from numberdesk.services import callerid, inbound
+from numberdesk.services import callerid, inbound, index_changes
 from numberdesk.services.callerid_index import Indexed, build_index
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import InboundIndex, key_of
@@ -132,17 +133,57 @@ def test_the_refreshed_index_decides_as_the_change_says_o3_o6(
     assert shown("+13055550100") == (org["chi"]["e164"], "organisation")
 
 
-def test_a_change_the_refresh_does_not_follow_builds_the_index_whole_o3(
-    api: Api, desk: Desk, org: dict[str, Any], whole_reads: list[str]
+def test_an_address_moved_away_leaves_its_numbers_unusable_in_the_refreshed_index_c4_o4(
+    api: Api, desk: Desk, whole_reads: list[str]
 ) -> None:
-    """A new proof of address may change any number's compliance: the caller-ID index is built
-    whole; the inbound index, which holds no compliance, is refreshed."""
+    """A Berlin number's proof of address moved to Munich: the number is no longer compliant
+    (C4), and the index, refreshed with the numbers linked to the address, no longer offers it."""
+    created = api.new_org("Kanzlei", "DE")
+    key, org_id = created["api_key"], created["org_id"]
+    owner = Actor(org_id, created["owner_user_id"], Role.OWNER)
+    berlin = buy(api, key, area_code="30", country="DE")
+    berlin_address = {"street": "Unter den Linden 1", "city": "Berlin", "postal_code": "10117"}
+    address = post(api, key, "/v1/addresses", {"name": "HQ", "country": "DE", **berlin_address})
+    path = f"/v1/addresses/{address['id']}/numbers"
+    linked = api.call("POST", path, key, json={"number_ids": [berlin["id"]]})
+    assert linked.status_code == 200, linked.text
+
+    def shown() -> str | None:
+        answer = callerid.decide_outbound(
+            desk, owner, agent_id=owner.user_id, to="+4930901820", dry_run=True
+        )
+        return answer.number.e164
+
+    assert shown() == berlin["e164"]
+    whole_reads.clear()
+    munich = {"street": "Marienplatz 1", "city": "München", "postal_code": "80331"}
+    moved = api.call("PATCH", f"/v1/addresses/{address['id']}", key, json=munich)
+    assert [n["number_id"] for n in moved.json()["no_longer_valid"]] == [berlin["id"]]
+    with pytest.raises(Conflict) as refused:
+        shown()
+    assert refused.value.code == "no_caller_id"
+    assert whole_reads == []
+    held = desk.snapshots[org_id]
+    assert isinstance(held, Indexed)
+    assert (held.snapshot.numbers[berlin["id"]].unusable or "").startswith("is not compliant")
+    with desk.store.transaction() as tx:
+        assert held == build_index(tx, tx.orgs.require(org_id), desk.now())
+
+
+def test_more_changes_at_once_than_a_refresh_takes_build_the_indexes_whole_o3_i1(
+    api: Api,
+    desk: Desk,
+    org: dict[str, Any],
+    whole_reads: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_changes, "MOST", 2)
     decide_both(desk, org)
     whole_reads.clear()
-    address = {"name": "HQ", "street": "1 Main St", "city": "New York", "postal_code": "10001"}
-    post(api, org["key"], "/v1/addresses", {**address, "country": "US", "region": "NY"})
+    for number in ("ny", "ny2", "sf"):
+        api.call("POST", f"/v1/numbers/{org[number]['id']}/rest", org["key"], json={})
     decide_both(desk, org)
-    assert whole_reads == [org["owner"].org_id]
+    assert whole_reads == [org["owner"].org_id] * 2
     assert_held_indexes_are_whole_builds(desk, org["owner"].org_id)
 
 

@@ -88,12 +88,12 @@ def _campaigns(
 ) -> dict[str, CampaignPlan]:
     """Each campaign's plan, its pools grouped again only when it holds a changed number or
     its numbers changed."""
-    refreshed: dict[str, CampaignPlan] = {}
+    plans_now: dict[str, CampaignPlan] = {}
     for plan in plans.values() if now is None else now:
         held = plans.get(plan.id)
         pools = held.pools if held and held.number_ids == plan.number_ids else None
         if pools is not None and changed.keys().isdisjoint(plan.number_ids):
-            refreshed[plan.id] = replace(plan, pools=pools)
+            plans_now[plan.id] = replace(plan, pools=pools)
         else:
-            refreshed[plan.id] = planned(plan, by_id)
-    return refreshed
+            plans_now[plan.id] = planned(plan, by_id)
+    return plans_now

@@ -1,8 +1,8 @@
 """Refreshing a process's caller-ID index after configuration changes (rules O3-O5, A3):
 the changes past the index's version are read from the audit trail, the numbers they name
-read again, and the index refreshed around them (``domain/callerid_refresh``), in
-milliseconds where building it whole takes half a minute at a million numbers. A change the
-refresh does not follow (an address, a mandate) makes it build the index whole."""
+(or that are linked to a changed address or depend on a changed mandate: C2-C4) read again,
+and the index refreshed around them (``domain/callerid_refresh``), in a fraction of a second
+where building it whole takes half a minute at a million numbers."""
 
 from __future__ import annotations
 
@@ -24,11 +24,10 @@ from numberdesk.store.branding import BrandingRepo
 from numberdesk.store.callerid import CallerIdRepo
 from numberdesk.store.uow import Transaction
 
-# What the refresh follows (numbers, agents' cards, campaigns; the org's settings are read
-# again each time) or may pass over (a number a port-in changes has a change of its own); any
-# other change (an address, a mandate: the compliance or mandate of many numbers) builds the
-# index whole.
-FOLLOWED = OF_A_NUMBER | {"user", "campaign", "group", "org"}
+# What the refresh follows (numbers, and those of an address or mandate; agents' cards;
+# campaigns; the org's settings are read again each time) or may pass over (a number a
+# port-in changes has a change of its own); any other change builds the index whole.
+FOLLOWED = OF_A_NUMBER | {"address", "mandate", "user", "campaign", "group", "org"}
 PASSED_OVER = frozenset({"queue", "destination", "sponsor", "port_in"})
 OF_CAMPAIGNS = frozenset({"campaign", "group"})
 
@@ -45,9 +44,13 @@ def current_index(tx: Transaction, org: Org, held: Indexed | None, now: datetime
 def _refreshed(
     tx: Transaction, org: Org, held: Indexed, changes: Changes, now: datetime
 ) -> Indexed:
-    """``held`` with the changed numbers read again, every agent card, and every campaign
-    when one changed."""
+    """``held`` with the changed numbers (and those of a changed address or mandate) read
+    again, every agent card, and every campaign when one changed."""
     org_id, ids = org.org_id, changes.numbers
+    addresses, mandates = changes.of("address"), changes.of("mandate")
+    if addresses or mandates:
+        linked = tx.numbers.ids_depending_on(org_id, addresses=addresses, mandates=mandates)
+        ids = ids.union(linked)
     live = [n for n in tx.numbers.by_ids(org_id, ids) if n.is_live]
     names = BrandingRepo(tx.conn).approved_display_names(org_id, ids)
     candidates = candidates_of(tx, org_id, live, tx.area_codes.of_numbers(org_id, ids), names)

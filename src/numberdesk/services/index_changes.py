@@ -5,6 +5,8 @@ built whole (half a minute at a million numbers: bench/README.md, seventeenth se
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from numberdesk.domain.orgs import Org
@@ -18,10 +20,23 @@ OF_A_NUMBER = frozenset({"number", "company_number", "branding", "directory_list
 
 @dataclass(frozen=True)
 class Changes:
-    """The objects changed since an index's version, by kind."""
+    """The objects changed since an index's version: their ids, by kind."""
 
-    entities: frozenset[str]  # every kind of object changed
-    numbers: frozenset[str]  # ids of the numbers changed (OF_A_NUMBER)
+    ids: Mapping[str, frozenset[str]]
+
+    @property
+    def entities(self) -> frozenset[str]:
+        """Every kind of object changed."""
+        return frozenset(self.ids)
+
+    @property
+    def numbers(self) -> frozenset[str]:
+        """The ids of the numbers changed (``OF_A_NUMBER``)."""
+        return frozenset().union(*(self.of(entity) for entity in OF_A_NUMBER))
+
+    def of(self, entity: str) -> frozenset[str]:
+        """The ids of the changed objects of one kind."""
+        return self.ids.get(entity, frozenset())
 
 
 def changes_since(tx: Transaction, org_id: str, version: int, upto: int) -> Changes | None:
@@ -30,10 +45,10 @@ def changes_since(tx: Transaction, org_id: str, version: int, upto: int) -> Chan
     rows = tx.audit.changes(org_id, version, upto, limit=MOST)
     if len(rows) > MOST or {v for v, _, _ in rows} != set(range(version + 1, upto + 1)):
         return None
-    return Changes(
-        entities=frozenset(entity for _, entity, _ in rows),
-        numbers=frozenset(id_ for _, entity, id_ in rows if entity in OF_A_NUMBER),
-    )
+    ids: dict[str, set[str]] = defaultdict(set)
+    for _, entity, id_ in rows:
+        ids[entity].add(id_)
+    return Changes({entity: frozenset(found) for entity, found in ids.items()})
 
 
 def refreshable(

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, delete, select
+from sqlalchemy import ColumnElement, Connection, delete, or_, select
 
 from numberdesk.domain.numbers import (
     CAPABILITIES,
@@ -65,6 +65,18 @@ class NumberRepo(Repo[Number]):
     def live(self, org_id: str) -> list[Number]:
         """Every number still the org's (the call path's index is built from them)."""
         return self._all(org_id, s.numbers.c.status.not_in(list(FINAL_STATUSES)))
+
+    def ids_depending_on(
+        self, org_id: str, *, addresses: Iterable[str] = (), mandates: Iterable[str] = ()
+    ) -> list[str]:
+        """The live numbers linked to one of ``addresses`` or depending on one of
+        ``mandates`` (their compliance, or their mandate's end, may have changed with it)."""
+        t = s.numbers.c
+        linked = [t.address_id.in_(list(addresses)), t.mandate_id.in_(list(mandates))]
+        query = select(t.id).where(
+            t.org_id == org_id, t.status.not_in(list(FINAL_STATUSES)), or_(*linked)
+        )
+        return list(self.conn.execute(query).scalars())
 
     def _where(self, org_id: str, f: NumberFilter) -> list[ColumnElement[bool]]:
         t = s.numbers.c
