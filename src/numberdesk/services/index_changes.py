@@ -55,8 +55,8 @@ def refreshable(
     tx: Transaction, org: Org, held_version: int | None, follows: frozenset[str]
 ) -> Changes | None:
     """The changes an index at ``held_version`` must follow to be the org's as it stands now;
-    None when it must be built whole instead (none held, an older org version than the
-    index's, too many changes or one of a kind the refresh does not ``follows``)."""
+    None when it must be built whole instead (none held, an org version not past the
+    index's, too many changes, or a change of a kind not in ``follows``)."""
     if held_version is None or held_version >= org.config_version:
         return None
     changes = changes_since(tx, org.org_id, held_version, org.config_version)
