@@ -26,7 +26,9 @@ from tests.e2e.sip import (
 )
 
 pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"needs {' and '.join(MISSING)} (apt-get install kamailio sip-tester)"
+    bool(MISSING),
+    reason=f"needs {' and '.join(MISSING)} (apt-get install kamailio kamailio-utils-modules "
+    "kamailio-extra-modules sip-tester)",
 )
 
 

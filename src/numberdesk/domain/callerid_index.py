@@ -11,7 +11,7 @@ pool's pick instead of walking it, so its cost does not grow with the size of th
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from hashlib import blake2b
@@ -152,13 +152,11 @@ def pools_by(
     candidates: Iterable[Candidate], keys: Callable[[Candidate], Iterable[K]]
 ) -> dict[K, Pool]:
     """Group candidates into a pool under each of their keys, in id order."""
-    usable: dict[K, list[Candidate]] = {}
-    unusable: dict[K, list[Candidate]] = {}
-    for c in sorted(candidates, key=lambda c: c.id):
+    grouped: dict[K, list[Candidate]] = {}
+    for c in candidates:
         for key in keys(c):
-            usable.setdefault(key, [])
-            (unusable.setdefault(key, []) if c.unusable else usable[key]).append(c)
-    return {key: Pool(tuple(ids), tuple(unusable.get(key, ()))) for key, ids in usable.items()}
+            grouped.setdefault(key, []).append(c)
+    return {key: pool_of(members) for key, members in grouped.items()}
 
 
 def pool_of(candidates: Iterable[Candidate]) -> Pool:
@@ -186,20 +184,13 @@ def campaign_pools(numbers: Mapping[str, Candidate], number_ids: Iterable[str]) 
         by_area_code=pools_by(mine, area_keys),
         by_region=pools_by(mine, region_keys),
         by_country=pools_by(mine, lambda c: [c.country]),
-        every=pools_by(mine, lambda c: ["all"]).get("all", EMPTY),
+        every=pool_of(mine) if mine else EMPTY,
     )
 
 
 def planned(plan: CampaignPlan, numbers: Mapping[str, Candidate]) -> CampaignPlan:
     """The campaign's plan with its numbers grouped into its pools."""
-    return CampaignPlan(
-        plan.id,
-        plan.number_ids,
-        plan.policy,
-        plan.daily_cap,
-        plan.sticky,
-        campaign_pools(numbers, plan.number_ids),
-    )
+    return replace(plan, pools=campaign_pools(numbers, plan.number_ids))
 
 
 def card_of(

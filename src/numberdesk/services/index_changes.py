@@ -39,7 +39,7 @@ class Changes:
         return self.ids.get(entity, frozenset())
 
 
-def changes_since(tx: Transaction, org_id: str, version: int, upto: int) -> Changes | None:
+def _changes_since(tx: Transaction, org_id: str, version: int, upto: int) -> Changes | None:
     """The changes that moved the org from ``version`` to ``upto``; None when there are more
     than ``MOST`` or a version in between names no change (the index is then built whole)."""
     rows = tx.audit.changes(org_id, version, upto, limit=MOST)
@@ -59,5 +59,5 @@ def refreshable(
     index's, too many changes, or a change of a kind not in ``follows``)."""
     if held_version is None or held_version >= org.config_version:
         return None
-    changes = changes_since(tx, org.org_id, held_version, org.config_version)
+    changes = _changes_since(tx, org.org_id, held_version, org.config_version)
     return changes if changes is not None and changes.entities <= follows else None
