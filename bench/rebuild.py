@@ -1,7 +1,13 @@
 """The caller-ID index rebuild: what the calls of a process wait after a configuration change.
 
-Loads the org of ``bench/decisions.py`` (one size, in its database ``numberdesk_bench``), then,
-each time in a process-fresh ``Desk`` (no index yet, as after a change):
+Loads the org of ``bench/decisions.py`` (one size, in its database ``numberdesk_bench``), then:
+
+* **start**: a server process (``numberdesk.bootstrap``, one worker) started on it, once
+  warming its indexes at start (``NUMBERDESK_WARM_INDEXES``, the default) and once not: how
+  long until ``/healthz`` and ``/readyz`` answer 200, how long its first outbound and inbound
+  calls over HTTP take after that, and the server's peak memory;
+
+then, each time in a process-fresh ``Desk`` (no index yet, as after a change):
 
 * **burst**: ``--burst`` outbound decisions arrive at once; how long until all are answered,
   each one's wait, the process's memory before them, and its peak (the load included: read
@@ -14,16 +20,24 @@ each time in a process-fresh ``Desk`` (no index yet, as after a change):
   agent's caller ID changed), the indexes refreshed from the changes instead of built whole.
 
     .venv/bin/python bench/rebuild.py [--size 1000000] [--calls 1000000] [--burst 4]
+                                      [--parts start,burst,one,changes]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
+import json
+import os
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import decisions
@@ -49,6 +63,77 @@ def resident_gb() -> float:
     """The process's resident memory now, in GB."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize() / 1e9
+
+
+def starts(url: str, org: decisions.OrgData) -> None:
+    """A server process started warming its indexes, then one started without."""
+    served_start(url, org, warm=True)
+    served_start(url, org, warm=False)
+
+
+def served_start(url: str, org: decisions.OrgData, *, warm: bool) -> None:
+    """A server process started on the org's database, warming its indexes or not."""
+    env = dict(os.environ, NUMBERDESK_DATABASE_URL=url, NUMBERDESK_WARM_INDEXES=_on(warm))
+    uvicorn = str(Path(sys.executable).parent / "uvicorn")
+    command = [uvicorn, "numberdesk.bootstrap:build_app_from_env", "--factory", "--workers", "1"]
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [*command, "--port", str(decisions.PORT), "--log-level", "warning"],
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        alive = _answered_200(server, "/healthz") - started
+        ready = _answered_200(server, "/readyz") - started
+        outbound = _first_call(
+            "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}, org
+        )
+        inbound = _first_call(
+            "/v1/decisions/inbound", {"to": org.e164s[1], "from": org.callees[0]}, org
+        )
+        with open(f"/proc/{server.pid}/status") as status:
+            peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    finally:
+        decisions.stop_server(server)
+    print(
+        f"  start, warm-up {_on(warm)}: /healthz after {alive:.1f} s, /readyz after "
+        f"{ready:.1f} s; then first calls outbound {outbound * 1e3:,.0f} ms, inbound "
+        f"{inbound * 1e3:,.0f} ms; server peak {int(peak) / 1e6:.2f} GB",
+        flush=True,
+    )
+
+
+def _on(warm: bool) -> str:
+    return "on" if warm else "off"
+
+
+def _answered_200(server: subprocess.Popen[bytes], path: str) -> float:
+    """When ``GET path`` first answered 200 (``perf_counter``), asked every 0.1 s."""
+    while server.poll() is None:
+        with contextlib.suppress(OSError):
+            conn = http.client.HTTPConnection("127.0.0.1", decisions.PORT, timeout=5)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return time.perf_counter()
+        time.sleep(0.1)
+    raise RuntimeError(f"the server stopped with {server.returncode}")
+
+
+def _first_call(path: str, body: dict[str, str], org: decisions.OrgData) -> float:
+    """How long one decision over HTTP took (a new connection, as Kamailio's first)."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", decisions.PORT, timeout=600)
+    conn.request(
+        "POST",
+        path,
+        json.dumps(body),
+        {"Authorization": f"Bearer {org.api_key}", "Content-Type": "application/json"},
+    )
+    answer = conn.getresponse()
+    answer.read()
+    if answer.status != 200:
+        raise RuntimeError(f"{path} answered {answer.status}")
+    return time.perf_counter() - started
 
 
 def burst(url: str, org: decisions.OrgData, calls: int) -> None:
@@ -151,14 +236,20 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=1_000_000, help="recorded calls")
     parser.add_argument("--burst", type=int, default=4, help="decisions at once")
+    parser.add_argument("--parts", default="start,burst,one,changes", help="which, in order")
     args = parser.parse_args()
     sizes = ["--sizes", str(args.size), "--calls", str(args.calls), "--http-seconds", "0"]
     options = decisions.parse_args(None, sizes)
     org, url, _, _ = decisions.build_org(args.size, args.calls, options, decisions.plan_areas())
+    parts: dict[str, Callable[[], None]] = {
+        "start": lambda: starts(url, org),
+        "burst": lambda: burst(url, org, args.burst),
+        "one": lambda: one_build(url, org),
+        "changes": lambda: after_changes(url, org),
+    }
     try:
-        burst(url, org, args.burst)
-        one_build(url, org)
-        after_changes(url, org)
+        for part in args.parts.split(","):
+            parts[part]()
     finally:
         decisions.recreate_database(options.postgres_url, drop_only=True)
 

@@ -64,6 +64,8 @@ class Settings:
     # PostgreSQL: False lets the call path's commits return before their WAL is on disk
     # (``store/db.make_call_path_engine`` says what a crash of the database server can lose).
     call_path_synchronous_commit: bool = False
+    # A served process builds every org's call-path indexes when it starts (services/warmup).
+    warm_indexes: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,4 +90,5 @@ class Settings:
             call_path_synchronous_commit=_on_or_off(
                 get("CALL_PATH_SYNCHRONOUS_COMMIT", "off"), "CALL_PATH_SYNCHRONOUS_COMMIT"
             ),
+            warm_indexes=_on_or_off(get("WARM_INDEXES", "on"), "WARM_INDEXES"),
         )

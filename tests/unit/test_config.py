@@ -24,3 +24,10 @@ def test_call_path_commits_skip_the_disk_wait_unless_the_environment_says_on() -
     assert Settings.from_env(on).call_path_synchronous_commit is True
     with pytest.raises(ValueError, match="NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT"):
         Settings.from_env({"NUMBERDESK_CALL_PATH_SYNCHRONOUS_COMMIT": "yes"})
+
+
+def test_a_served_process_warms_its_call_path_indexes_unless_the_environment_says_off() -> None:
+    assert Settings.from_env({}).warm_indexes is True
+    assert Settings.from_env({"NUMBERDESK_WARM_INDEXES": "off"}).warm_indexes is False
+    with pytest.raises(ValueError, match="NUMBERDESK_WARM_INDEXES"):
+        Settings.from_env({"NUMBERDESK_WARM_INDEXES": "later"})

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from numberdesk import __version__
 from numberdesk.api import metrics, problems
 from numberdesk.services.desk import Desk
+from numberdesk.services.warmup import start_warmup, stop_warmup
 
 # A request is matched against the routes in this order, so the call path's come first.
 FEATURES = (
@@ -37,6 +38,8 @@ FEATURES = (
     "company",
 )
 
+STOP_WAIT_SECONDS = 2.0  # at shutdown, for the org the warm-up is building (not interrupted)
+
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID
 out and routing in. Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
 problem documents with a stable `code`."""
@@ -44,14 +47,16 @@ problem documents with a stable `code`."""
 
 def create_app(desk: Desk, *, first: Sequence[APIRouter] = (), owns_desk: bool = False) -> FastAPI:
     """Build the app around an already wired desk (``first``: routers matched before ours;
-    ``owns_desk``: the app closes the desk's database connections when it shuts down)."""
+    ``owns_desk``: the app closes the desk's database connections when it shuts down). While
+    it serves, the desk's call-path indexes are warmed unless its settings say not to."""
     app = FastAPI(
         title="numberdesk",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_closing(desk) if owns_desk else None,
+        lifespan=_lifespan(desk, owns_desk),
     )
     app.state.desk = desk
+    app.state.warmup = None
     problems.install(app)
     metrics.install(app)
     for router in first:
@@ -62,13 +67,21 @@ def create_app(desk: Desk, *, first: Sequence[APIRouter] = (), owns_desk: bool =
     return app
 
 
-def _closing(desk: Desk) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that closes the desk's pooled connections and its event loop's pipeline
-    when the server shuts down, so PostgreSQL sees them end rather than cut off."""
+def _lifespan(
+    desk: Desk, owns_desk: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that warms the call-path indexes in the background from the start
+    (``services/warmup``, unless ``NUMBERDESK_WARM_INDEXES`` is off) and, when the server shuts
+    down, stops that and closes the desk's pooled connections and its event loop's pipeline
+    if the app ``owns_desk``, so that PostgreSQL sees them end rather than cut off."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.warmup = start_warmup(desk) if desk.settings.warm_indexes else None
         yield
-        desk.close()
+        if app.state.warmup is not None:
+            stop_warmup(app.state.warmup, wait_seconds=STOP_WAIT_SECONDS)
+        if owns_desk:
+            desk.close()
 
     return lifespan

@@ -30,11 +30,12 @@ that was answered. The call path's commits do not wait for the disk
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import cast
 
 from numberdesk.domain.errors import Problem, not_found
 from numberdesk.domain.ids import new_id
-from numberdesk.domain.orgs import Actor, require_manager
+from numberdesk.domain.orgs import Actor, Org, require_manager
 from numberdesk.services.callerid_choice import Asked, Count, OutboundAnswer, Pick, choosing
 from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.callerid_refresh import current_index
@@ -48,8 +49,15 @@ from numberdesk.services.snapshots import (
 )
 from numberdesk.store.callerid import CallerIdRepo, PoolNotCopied, Taken
 from numberdesk.store.callerid_loop import CallerIdOnLoop
+from numberdesk.store.uow import Transaction
 
-__all__ = ["OutboundAnswer", "agent_id_of", "decide_outbound", "decide_outbound_on_loop"]
+__all__ = [
+    "OutboundAnswer",
+    "agent_id_of",
+    "decide_outbound",
+    "decide_outbound_on_loop",
+    "warm_outbound_index",
+]
 
 
 def decide_outbound(
@@ -79,11 +87,23 @@ def decide_outbound(
             org_id,
             org_id,
             Indexed,
-            lambda org, held: current_index(tx, org, held, desk.now()),
+            partial(_current_index, desk, tx),
             lambda indexed: _decided(repo, indexed, org_id, asked, desk.now(), rebuild),
             writes=not dry_run,
             rebuild=rebuild,
         )
+
+
+def warm_outbound_index(desk: Desk, org_id: str) -> None:
+    """Build the org's caller-ID index in this process now, so that no call waits for it."""
+    with desk.store.call_path() as tx:
+        require = partial(tx.orgs.require, org_id)
+        desk.snapshots.rebuilt(org_id, Indexed, require, partial(_current_index, desk, tx))
+
+
+def _current_index(desk: Desk, tx: Transaction, org: Org, held: Indexed | None) -> Indexed:
+    """The org's caller-ID index as its configuration stands now, from the one ``held``."""
+    return current_index(tx, org, held, desk.now())
 
 
 def _decided(

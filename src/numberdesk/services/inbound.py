@@ -104,6 +104,15 @@ def decide_inbound(
         )
 
 
+def warm_inbound_index(desk: Desk, org_id: str) -> None:
+    """Build the org's inbound index in this process now, so that no call waits for it."""
+    with desk.store.call_path() as tx:
+        build = partial(current_index, tx, InboundRepo(tx.conn))
+        desk.snapshots.rebuilt(
+            key_of(org_id), InboundIndex, partial(tx.orgs.require, org_id), build
+        )
+
+
 def _decided(
     desk: Desk,
     tx: Transaction,

@@ -6,10 +6,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.sql import Executable
 
 from numberdesk.domain.errors import not_found
+from numberdesk.domain.numbers import FINAL_STATUSES
 from numberdesk.domain.orgs import Actor, Org, Role
 from numberdesk.domain.users import ApiKey, User
 from numberdesk.store import schema as s
@@ -70,6 +71,17 @@ class OrgRepo:
         values = dump(org, s.orgs)
         self.conn.execute(update(s.orgs).where(s.orgs.c.org_id == org.org_id).values(values))
         return org
+
+    def ids_smallest_first(self) -> list[str]:
+        """Every org's id, those with the fewest live numbers first."""
+        n = s.numbers.c
+        live = (
+            select(func.count())
+            .where(n.org_id == s.orgs.c.org_id, n.status.not_in(list(FINAL_STATUSES)))
+            .scalar_subquery()
+        )
+        query = select(s.orgs.c.org_id).order_by(live, s.orgs.c.org_id)
+        return list(self.conn.execute(query).scalars())
 
     def by_name(self, name: str) -> Org | None:
         """The org with this exact name (the demo looks itself up this way)."""

@@ -1,0 +1,217 @@
+"""A served process warms its call-path indexes when it starts (the call path answers in
+milliseconds, O1 and I1: not after an index build of half a minute at a million numbers), and
+says when it is ready for calls (``GET /readyz``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from numberdesk.api.app import create_app
+from numberdesk.bootstrap import build_desk
+from numberdesk.services import warmup
+from numberdesk.services.callerid import warm_outbound_index
+from numberdesk.services.callerid_index import Indexed
+from numberdesk.services.desk import Desk
+from numberdesk.services.inbound_index import InboundIndex, key_of
+from tests.conftest import Api, settings_for
+from tests.integration.inbound_helpers import buy, inbound
+
+
+def new_org(api: Api, name: str, numbers: int) -> dict[str, Any]:
+    """An org with ``numbers`` numbers in New York; its owner shows the first."""
+    created = api.new_org(name, "US")
+    key = created["api_key"]
+    bought = [buy(api, key, area_code="212") for _ in range(numbers)]
+    owner = created["owner_user_id"]
+    api.call("PATCH", f"/v1/users/{owner}", key, json={"caller_id": bought[0]["e164"]})
+    return {"org_id": created["org_id"], "key": key, "owner": owner, "e164": bought[0]["e164"]}
+
+
+@pytest.fixture
+def orgs(api: Api) -> list[dict[str, Any]]:
+    """Two orgs, the bigger one made first."""
+    return [new_org(api, "Big", 3), new_org(api, "Small", 1)]
+
+
+@contextmanager
+def served(desk: Desk, database_url: str, **overrides: Any) -> Iterator[tuple[Api, Desk]]:
+    """A server process starting on the test's database (its own indexes, none built yet)."""
+    process = build_desk(settings_for(database_url, **overrides))
+    process.clock = desk.clock
+    try:
+        with TestClient(create_app(process), raise_server_exceptions=False) as client:
+            yield Api(client), process
+    finally:
+        process.close()
+
+
+def eventually_ready(api: Api, within: float = 10.0) -> dict[str, Any]:
+    """The first 200 of ``GET /readyz`` within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        answer = api.call("GET", "/readyz")
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            assert answer.status_code == 200, answer.json()
+            body: dict[str, Any] = answer.json()
+            return body
+        time.sleep(0.02)
+
+
+def held_indexes(process: Desk, org_id: str) -> tuple[object, object]:
+    """The org's outbound and inbound indexes the process holds (None: not built)."""
+    return process.snapshots.get(org_id), process.snapshots.get(key_of(org_id))
+
+
+def decide(api: Api, org: dict[str, Any]) -> Any:
+    """An outbound decision for the org's owner."""
+    body = {"agent_id": org["owner"], "to": "+12125550100"}
+    return api.call("POST", "/v1/decisions/outbound", org["key"], json=body)
+
+
+def test_a_started_process_warms_every_orgs_indexes_so_no_call_waits_for_one(
+    desk: Desk, database_url: str, orgs: list[dict[str, Any]]
+) -> None:
+    with served(desk, database_url, warm_indexes=True) as (api, process):
+        readiness = eventually_ready(api)
+        assert (readiness["status"], readiness["orgs"], readiness["warmed"]) == ("ready", 2, 2)
+        assert readiness["failed"] == 0
+        assert readiness["seconds"] >= 0
+        for org in orgs:
+            outbound, incoming = held_indexes(process, org["org_id"])
+            assert isinstance(outbound, Indexed)
+            assert isinstance(incoming, InboundIndex)
+            answer = decide(api, org)
+            assert (answer.status_code, answer.json()["caller_id"]) == (200, org["e164"])
+            assert inbound(api, org["key"], org["e164"]).status_code == 200
+            assert held_indexes(process, org["org_id"]) == (outbound, incoming)  # none rebuilt
+
+
+def blocking(
+    monkeypatch: pytest.MonkeyPatch, until: threading.Event
+) -> tuple[list[str], threading.Event]:
+    """Make the warm-up wait for ``until`` in each org's outbound build; the org ids it has
+    begun, in order, and an event set when the first has begun."""
+    begun: list[str] = []
+    first = threading.Event()
+
+    def waiting(process: Desk, org_id: str) -> None:
+        begun.append(org_id)
+        first.set()
+        until.wait(10)
+        warm_outbound_index(process, org_id)
+
+    monkeypatch.setattr(warmup, "warm_outbound_index", waiting)
+    return begun, first
+
+
+def test_readiness_says_warming_up_until_every_org_is_warm_smallest_org_first(
+    desk: Desk, database_url: str, orgs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = threading.Event()
+    begun, first = blocking(monkeypatch, go)
+    with served(desk, database_url, warm_indexes=True) as (api, _process):
+        assert first.wait(10)
+        waiting = api.call("GET", "/readyz")
+        assert (waiting.status_code, waiting.json()["code"]) == (503, "warming_up")
+        assert "0 of 2 orgs so far" in waiting.json()["detail"]
+        assert api.call("GET", "/healthz").status_code == 200  # alive all the same
+        go.set()
+        assert eventually_ready(api)["warmed"] == 2
+    assert begun == [orgs[1]["org_id"], orgs[0]["org_id"]]  # the small one first
+
+
+def test_a_call_during_the_warm_up_is_answered_on_the_index_it_builds_itself(
+    desk: Desk, database_url: str, orgs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = threading.Event()
+    _begun, first = blocking(monkeypatch, go)
+    with served(desk, database_url, warm_indexes=True) as (api, process):
+        assert first.wait(10)  # the warm-up holds the small org; the big one waits its turn
+        big = orgs[0]
+        assert decide(api, big).json()["caller_id"] == big["e164"]
+        built = process.snapshots.get(big["org_id"])
+        go.set()
+        eventually_ready(api)
+        assert process.snapshots.get(big["org_id"]) is built  # found current, not rebuilt
+
+
+def failing_for(monkeypatch: pytest.MonkeyPatch, org_id: str) -> None:
+    """Make the warm-up of ``org_id``'s outbound index fail as a lost database would."""
+
+    def failing(process: Desk, warmed: str) -> None:
+        if warmed == org_id:
+            raise ConnectionError("the database went away")
+        warm_outbound_index(process, warmed)
+
+    monkeypatch.setattr(warmup, "warm_outbound_index", failing)
+
+
+def test_an_org_whose_warm_up_fails_is_left_to_its_first_call(
+    desk: Desk,
+    database_url: str,
+    orgs: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    big, small = orgs
+    failing_for(monkeypatch, big["org_id"])
+    with served(desk, database_url, warm_indexes=True) as (api, process):
+        readiness = eventually_ready(api)
+        assert (readiness["warmed"], readiness["failed"]) == (2, 1)
+        assert held_indexes(process, big["org_id"]) == (None, None)
+        assert isinstance(held_indexes(process, small["org_id"])[0], Indexed)
+        assert decide(api, big).json()["caller_id"] == big["e164"]
+    assert f"warm-up of org {big['org_id']} failed" in caplog.text
+
+
+def test_a_process_shutting_down_stops_its_warm_up_after_the_org_under_way(
+    desk: Desk, database_url: str, orgs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = threading.Event()
+    begun, first = blocking(monkeypatch, go)
+    with served(desk, database_url, warm_indexes=True) as (api, process):
+        assert first.wait(10)
+        stopping = api.client.app.state.warmup.stop  # type: ignore[attr-defined]
+
+        def end_once_stopping() -> None:  # the org under way ends as the process shuts down
+            stopping.wait(10)
+            go.set()
+
+        threading.Thread(target=end_once_stopping).start()
+    assert begun == [orgs[1]["org_id"]]  # the big org was never begun
+    assert held_indexes(process, orgs[0]["org_id"]) == (None, None)
+
+
+def test_with_warm_indexes_off_a_process_is_ready_at_once_and_builds_on_first_calls(
+    desk: Desk, database_url: str, orgs: list[dict[str, Any]]
+) -> None:
+    with served(desk, database_url, warm_indexes=False) as (api, process):
+        readiness = api.call("GET", "/readyz")
+        assert readiness.status_code == 200
+        assert readiness.json() == {
+            "status": "ready",
+            "orgs": None,
+            "warmed": None,
+            "failed": None,
+            "seconds": None,
+        }
+        assert held_indexes(process, orgs[0]["org_id"]) == (None, None)
+        assert decide(api, orgs[0]).status_code == 200
+
+
+def test_readiness_is_refused_while_the_database_does_not_answer(
+    desk: Desk, database_url: str, orgs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with served(desk, database_url, warm_indexes=True) as (api, process):
+        eventually_ready(api)
+        answers: Callable[[], bool] = lambda: False  # noqa: E731
+        monkeypatch.setattr(process.store, "ping", answers)
+        refused = api.call("GET", "/readyz")
+        assert (refused.status_code, refused.json()["code"]) == (503, "database_unavailable")
