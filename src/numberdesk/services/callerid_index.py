@@ -41,10 +41,7 @@ class Indexed:
 def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
     """Load everything the decision reads about one org and index it (not on the call path:
     only when the org's configuration changed and the index cannot be refreshed)."""
-    numbers = tx.numbers.live(org.org_id)
-    names = BrandingRepo(tx.conn).approved_display_names(org.org_id)
-    candidates = candidates_of(tx, org.org_id, numbers, tx.area_codes.all(org.org_id), names)
-    del numbers  # the rows are not needed past here (a million at the largest)
+    candidates = all_candidates(tx, org.org_id)
     timezone = ZoneInfo(org.timezone)
     today, _ = org_day(now, timezone)
     CallerIdRepo(tx.conn).ensure_usage_rows_of_live_numbers(org.org_id, today)
@@ -59,6 +56,19 @@ def build_index(tx: Transaction, org: Org, now: datetime) -> Indexed:
     return Indexed(org.config_version, org.country, timezone, snapshot)
 
 
+def all_candidates(tx: Transaction, org_id: str) -> list[Candidate]:
+    """Every live number as the decision sees it, read a page at a time: a whole build holds
+    the candidates and one page of number rows, not a million rows (bench/README.md)."""
+    mapped = tx.area_codes.all(org_id)
+    names = BrandingRepo(tx.conn).approved_display_names(org_id)
+    ends = mandates(tx).ends(org_id)
+    return [
+        candidate
+        for page in tx.numbers.live_pages(org_id)
+        for candidate in _candidates(tx, org_id, page, mapped, names, ends)
+    ]
+
+
 def candidates_of(
     tx: Transaction,
     org_id: str,
@@ -68,9 +78,20 @@ def candidates_of(
 ) -> list[Candidate]:
     """The numbers as the decision sees them: with their mapped area codes, compliance,
     approved display name and when the mandate they depend on ends."""
+    return _candidates(tx, org_id, numbers, mapped, names, mandates(tx).ends(org_id))
+
+
+def _candidates(
+    tx: Transaction,
+    org_id: str,
+    numbers: list[Number],
+    mapped: Mapping[str, list[str]],
+    names: Mapping[str, str],
+    ends: Mapping[str, datetime],
+) -> list[Candidate]:
+    """``candidates_of``, the ends of the org's mandates read already."""
     addresses = AddressRepo(tx.conn).by_ids(org_id, {n.address_id for n in numbers if n.address_id})
     compliance = compliance_of(numbers, addresses)
-    ends = mandates(tx).ends(org_id)
     return [
         _candidate(
             n,

@@ -84,7 +84,8 @@ def build_index(tx: Transaction, repo: InboundRepo, org: Org) -> InboundIndex:
     companies = routes_in(tx).companies(org.org_id)
     numbers = {
         n.e164: _dialled(n, org.country, companies[n.id].settings if n.id in companies else None)
-        for n in tx.numbers.live(org.org_id)
+        for page in tx.numbers.live_pages(org.org_id)
+        for n in page
     }
     return _index(tx, repo, org, numbers)
 
