@@ -10,10 +10,10 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.sql import Executable
 
 from numberdesk.domain.errors import not_found
-from numberdesk.domain.numbers import FINAL_STATUSES
 from numberdesk.domain.orgs import Actor, Org, Role
 from numberdesk.domain.users import ApiKey, User
 from numberdesk.store import schema as s
+from numberdesk.store.numbers import is_live_row
 from numberdesk.store.pipeline import Pipeline
 from numberdesk.store.records import dump, load
 from numberdesk.store.repo import Repo
@@ -76,9 +76,7 @@ class OrgRepo:
         """Every org's id, those with the fewest live numbers first."""
         n = s.numbers.c
         live = (
-            select(func.count())
-            .where(n.org_id == s.orgs.c.org_id, n.status.not_in(list(FINAL_STATUSES)))
-            .scalar_subquery()
+            select(func.count()).where(n.org_id == s.orgs.c.org_id, is_live_row()).scalar_subquery()
         )
         query = select(s.orgs.c.org_id).order_by(live, s.orgs.c.org_id)
         return list(self.conn.execute(query).scalars())
