@@ -65,7 +65,7 @@ def all_candidates(tx: Transaction, org_id: str) -> list[Candidate]:
     return [
         candidate
         for page in tx.numbers.live_pages(org_id)
-        for candidate in _candidates(tx, org_id, page, mapped, names, ends)
+        for candidate in candidates_of(tx, org_id, page, mapped, names, ends)
     ]
 
 
@@ -75,21 +75,11 @@ def candidates_of(
     numbers: list[Number],
     mapped: Mapping[str, list[str]],
     names: Mapping[str, str],
-) -> list[Candidate]:
-    """The numbers as the decision sees them: with their mapped area codes, compliance,
-    approved display name and when the mandate they depend on ends."""
-    return _candidates(tx, org_id, numbers, mapped, names, mandates(tx).ends(org_id))
-
-
-def _candidates(
-    tx: Transaction,
-    org_id: str,
-    numbers: list[Number],
-    mapped: Mapping[str, list[str]],
-    names: Mapping[str, str],
     ends: Mapping[str, datetime],
 ) -> list[Candidate]:
-    """``candidates_of``, the ends of the org's mandates read already."""
+    """The numbers as the decision sees them: with their mapped area codes (``mapped``),
+    compliance, approved display name (``names``) and when the mandate they depend on ends
+    (``ends``, by mandate id)."""
     addresses = AddressRepo(tx.conn).by_ids(org_id, {n.address_id for n in numbers if n.address_id})
     compliance = compliance_of(numbers, addresses)
     return [

@@ -22,6 +22,7 @@ from numberdesk.services.callerid_index import (
 from numberdesk.services.index_changes import OF_A_NUMBER, Changes, refreshable
 from numberdesk.store.branding import BrandingRepo
 from numberdesk.store.callerid import CallerIdRepo
+from numberdesk.store.mandates import mandates
 from numberdesk.store.uow import Transaction
 
 # What the refresh follows (numbers, and those of an address or mandate; agents' cards;
@@ -47,13 +48,14 @@ def _refreshed(
     """``held`` with the changed numbers (and those of a changed address or mandate) read
     again, every agent card, and every campaign when one changed."""
     org_id, ids = org.org_id, changes.numbers
-    addresses, mandates = changes.of("address"), changes.of("mandate")
-    if addresses or mandates:
-        linked = tx.numbers.ids_depending_on(org_id, addresses=addresses, mandates=mandates)
+    addresses, changed_mandates = changes.of("address"), changes.of("mandate")
+    if addresses or changed_mandates:
+        linked = tx.numbers.ids_depending_on(org_id, addresses=addresses, mandates=changed_mandates)
         ids = ids.union(linked)
     live = [n for n in tx.numbers.by_ids(org_id, ids) if n.is_live]
     names = BrandingRepo(tx.conn).approved_display_names(org_id, ids)
-    candidates = candidates_of(tx, org_id, live, tx.area_codes.of_numbers(org_id, ids), names)
+    mapped, ends = tx.area_codes.of_numbers(org_id, ids), mandates(tx).ends(org_id)
+    candidates = candidates_of(tx, org_id, live, mapped, names, ends)
     timezone = ZoneInfo(org.timezone)
     today, _ = org_day(now, timezone)
     CallerIdRepo(tx.conn).ensure_usage_rows(org_id, [c.id for c in candidates], today)
