@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -107,7 +108,22 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
+        log_config=_log_config(settings.log_level),
     )
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, with numberdesk's own messages (such as the call-path warm-up's
+    end) written the same way at the same level."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["numberdesk"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
 
 
 def main() -> None:
