@@ -153,5 +153,5 @@ def demo() -> None:
     console.print(f"  API reference: {base}/docs")
     console.print(f"  Numbers:       {base}/v1/numbers   (Authorization: Bearer $KEY)")
     console.print(f"  Health:        {base}/healthz")
-    console.print(f"  Ready:         {base}/readyz   (once its call-path indexes are built)")
+    console.print(f"  Ready:         {base}/readyz   (call-path indexes built)")
     console.print(f"  Metrics:       {base}/metrics\n")

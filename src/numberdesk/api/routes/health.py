@@ -65,9 +65,8 @@ def readyz(desk: DeskDep, warmup: Annotated[Warmup | None, Depends(get_warmup)])
     _require_database(desk)
     if warmup is None:
         return Readiness()
-    return Readiness(
-        orgs=warmup.orgs, warmed=warmup.warmed, failed=warmup.failed, seconds=warmup.seconds
-    )
+    seconds = None if warmup.seconds is None else round(warmup.seconds, 3)
+    return Readiness(orgs=warmup.orgs, warmed=warmup.warmed, failed=warmup.failed, seconds=seconds)
 
 
 def _require_database(desk: Desk) -> None:
