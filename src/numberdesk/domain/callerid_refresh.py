@@ -71,12 +71,15 @@ def _regrouped(
 ) -> dict[K, Pool]:
     """``pools`` with the pool under each key a changed number had or has grouped again."""
     regrouped = dict(pools)
-    for key in {key for c in (*before, *now) for key in keys(c)}:
+    joining: dict[K, list[Candidate]] = {}
+    for c in now:
+        for key in keys(c):
+            joining.setdefault(key, []).append(c)
+    for key in joining.keys() | {key for c in before for key in keys(c)}:
         pool = regrouped.pop(key, EMPTY)
         kept = [c for c in (*pool.usable, *pool.unusable) if c.id not in changed]
-        joining = [c for c in now if key in keys(c)]
-        if kept or joining:
-            regrouped[key] = pool_of([*kept, *joining])
+        if members := [*kept, *joining.get(key, ())]:
+            regrouped[key] = pool_of(members)
     return regrouped
 
 
