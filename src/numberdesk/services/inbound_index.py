@@ -26,7 +26,7 @@ from numberdesk.domain.routes import NOT_ASSIGNED, Route, check_route
 from numberdesk.domain.users import User
 from numberdesk.services.index_changes import OF_A_NUMBER, refreshable
 from numberdesk.store.inbound import InboundRepo
-from numberdesk.store.routes import routes_in
+from numberdesk.store.routes import CompanyNumber, routes_in
 from numberdesk.store.uow import Transaction
 
 log = logging.getLogger("numberdesk.inbound")
@@ -70,8 +70,7 @@ def current_index(
     companies = routes_in(tx).companies(org.org_id, changes.numbers)
     for n in tx.numbers.by_ids(org.org_id, changes.numbers):
         if n.is_live:
-            company = companies[n.id].settings if n.id in companies else None
-            numbers[n.e164] = _dialled(n, org.country, company)
+            numbers[n.e164] = _dialled(n, org.country, companies.get(n.id))
         elif (was := numbers.get(n.e164)) is not None and was.id == n.id:
             del numbers[n.e164]
     return _index(tx, repo, org, numbers)
@@ -83,7 +82,7 @@ def build_index(tx: Transaction, repo: InboundRepo, org: Org) -> InboundIndex:
     never newer-tagged than its contents."""
     companies = routes_in(tx).companies(org.org_id)
     numbers = {
-        n.e164: _dialled(n, org.country, companies[n.id].settings if n.id in companies else None)
+        n.e164: _dialled(n, org.country, companies.get(n.id))
         for page in tx.numbers.live_pages(org.org_id)
         for n in page
     }
@@ -105,16 +104,17 @@ def _index(
     )
 
 
-def _dialled(number: Number, country: str, settings: object | None) -> DialledNumber:
-    """A number as the decision reads it; stored routes and settings were checked when saved,
-    and one that no longer reads is logged and treated as not assigned (disconnect, I1)."""
+def _dialled(number: Number, country: str, stored: CompanyNumber | None) -> DialledNumber:
+    """A number as the decision reads it, with its ``stored`` company settings if any. Routes
+    and settings were checked when saved; one that no longer reads is logged and treated as
+    not assigned (disconnect, I1)."""
     route: Route = NOT_ASSIGNED
     company: CompanySettings | None = None
     try:
         if number.route:
             route = check_route(number.route, country=country)
-        if settings is not None:
-            company = check_company_settings(settings, country=country)
+        if stored is not None:
+            company = check_company_settings(stored.settings, country=country)
     except Problem as problem:
         log.warning("number %s: stored inbound settings unreadable: %s", number.id, problem)
         route, company = NOT_ASSIGNED, None
