@@ -93,21 +93,30 @@ def test_a_started_process_warms_every_orgs_indexes_so_no_call_waits_for_one(
             assert held_indexes(process, org["org_id"]) == (outbound, incoming)  # none rebuilt
 
 
+def before_each_org(monkeypatch: pytest.MonkeyPatch, before: Callable[[str], None]) -> None:
+    """Make the warm-up call ``before(org_id)`` as it begins each org."""
+
+    def warm(process: Desk, org_id: str) -> None:
+        before(org_id)
+        warm_outbound_index(process, org_id)
+
+    monkeypatch.setattr(warmup, "warm_outbound_index", warm)
+
+
 def blocking(
     monkeypatch: pytest.MonkeyPatch, until: threading.Event
 ) -> tuple[list[str], threading.Event]:
-    """Make the warm-up wait for ``until`` in each org's outbound build; the org ids it has
-    begun, in order, and an event set when the first has begun."""
+    """Make the warm-up wait for ``until`` as it begins each org; the org ids it has begun,
+    in order, and an event set when the first has begun."""
     begun: list[str] = []
     first = threading.Event()
 
-    def waiting(process: Desk, org_id: str) -> None:
+    def waiting(org_id: str) -> None:
         begun.append(org_id)
         first.set()
         until.wait(10)
-        warm_outbound_index(process, org_id)
 
-    monkeypatch.setattr(warmup, "warm_outbound_index", waiting)
+    before_each_org(monkeypatch, waiting)
     return begun, first
 
 
@@ -143,14 +152,13 @@ def test_a_call_during_the_warm_up_is_answered_on_the_index_it_builds_itself(
 
 
 def failing_for(monkeypatch: pytest.MonkeyPatch, org_id: str) -> None:
-    """Make the warm-up of ``org_id``'s outbound index fail as a lost database would."""
+    """Make the warm-up of ``org_id`` fail as a lost database would."""
 
-    def failing(process: Desk, warmed: str) -> None:
+    def failing(warmed: str) -> None:
         if warmed == org_id:
             raise ConnectionError("the database went away")
-        warm_outbound_index(process, warmed)
 
-    monkeypatch.setattr(warmup, "warm_outbound_index", failing)
+    before_each_org(monkeypatch, failing)
 
 
 def test_an_org_whose_warm_up_fails_is_left_to_its_first_call(
@@ -211,7 +219,6 @@ def test_readiness_is_refused_while_the_database_does_not_answer(
 ) -> None:
     with served(desk, database_url, warm_indexes=True) as (api, process):
         eventually_ready(api)
-        answers: Callable[[], bool] = lambda: False  # noqa: E731
-        monkeypatch.setattr(process.store, "ping", answers)
+        monkeypatch.setattr(process.store, "ping", lambda: False)
         refused = api.call("GET", "/readyz")
         assert (refused.status_code, refused.json()["code"]) == (503, "database_unavailable")
