@@ -805,7 +805,8 @@ def wait_quiet() -> None:
 # --- HTTP --------------------------------------------------------------------------------------
 
 
-def _post(conn: http.client.HTTPConnection, path: str, body: bytes, key: str) -> int:
+def post(conn: http.client.HTTPConnection, path: str, body: bytes, key: str) -> int:
+    """POST ``body`` (JSON) to ``path`` with the API key ``key``; the answer's status."""
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
     conn.request("POST", path, body=body, headers=headers)
     response = conn.getresponse()
@@ -839,19 +840,30 @@ def start_server(database_url: str) -> subprocess.Popen[bytes]:
         env=env,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
+    try:
+        answered_200(server, "/healthz", within=120)
+    except RuntimeError:
+        stop_server(server)
+        raise
+    return server
+
+
+def answered_200(server: subprocess.Popen[bytes], path: str, within: float) -> float:
+    """When (``perf_counter``) the server we started first answered ``GET path`` with 200,
+    asked every 0.1 s; RuntimeError when it stops first or has not within ``within`` s."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the server stopped with {server.returncode}")
         with contextlib.suppress(OSError):
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return server
-        time.sleep(0.3)
-    stop_server(server)
-    raise RuntimeError("the server did not answer /healthz in 120 s")
+            conn.request("GET", path)
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                return time.perf_counter()
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer {path} in {within:.0f} s")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -878,7 +890,7 @@ def warm_up(org: OrgData, bodies: list[bytes], version: int, path: str, index: s
     ready: dict[int, int] = {}
     while list(ready.values()).count(version) < WORKERS:
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=3600)
-        codes[_post(conn, path, rng.choice(bodies), org.api_key)] += 1
+        codes[post(conn, path, rng.choice(bodies), org.api_key)] += 1
         conn.close()
         with contextlib.suppress(OSError, ValueError, KeyError):
             pid, indexed = _state(index)
@@ -903,7 +915,7 @@ def warm_up(org: OrgData, bodies: list[bytes], version: int, path: str, index: s
                     body = unsent.pop()
                 except IndexError:  # every body was sent once
                     body = pick.choice(bodies)
-                codes[_post(conn, path, body, org.api_key)] += 1
+                codes[post(conn, path, body, org.api_key)] += 1
                 latencies.append(time.perf_counter() - began)
             conn.close()
 

@@ -26,7 +26,6 @@ then, each time in a process-fresh ``Desk`` (no index yet, as after a change):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -83,8 +82,8 @@ def served_start(url: str, org: decisions.OrgData, *, warm: bool) -> None:
         start_new_session=True,
     )
     try:
-        alive = _answered_200(server, "/healthz") - started
-        ready = _answered_200(server, "/readyz") - started
+        alive = decisions.answered_200(server, "/healthz", within=120) - started
+        ready = decisions.answered_200(server, "/readyz", within=3600) - started
         outbound = _first_call(
             "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}, org
         )
@@ -107,32 +106,13 @@ def _on(warm: bool) -> str:
     return "on" if warm else "off"
 
 
-def _answered_200(server: subprocess.Popen[bytes], path: str) -> float:
-    """When ``GET path`` first answered 200 (``perf_counter``), asked every 0.1 s."""
-    while server.poll() is None:
-        with contextlib.suppress(OSError):
-            conn = http.client.HTTPConnection("127.0.0.1", decisions.PORT, timeout=5)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                return time.perf_counter()
-        time.sleep(0.1)
-    raise RuntimeError(f"the server stopped with {server.returncode}")
-
-
 def _first_call(path: str, body: dict[str, str], org: decisions.OrgData) -> float:
     """How long one decision over HTTP took (a new connection, as Kamailio's first)."""
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", decisions.PORT, timeout=600)
-    conn.request(
-        "POST",
-        path,
-        json.dumps(body),
-        {"Authorization": f"Bearer {org.api_key}", "Content-Type": "application/json"},
-    )
-    answer = conn.getresponse()
-    answer.read()
-    if answer.status != 200:
-        raise RuntimeError(f"{path} answered {answer.status}")
+    status = decisions.post(conn, path, json.dumps(body).encode(), org.api_key)
+    if status != 200:
+        raise RuntimeError(f"{path} answered {status}")
     return time.perf_counter() - started
 
 
