@@ -143,7 +143,7 @@ def one_build(url: str, org: decisions.OrgData) -> None:
     """One decision's index build on a process without one, its phases timed."""
     phases: dict[str, float] = {}
     timed = [
-        ("live numbers", NumberRepo, "_page"),
+        ("live numbers", NumberRepo, "_call_path"),
         ("compliance", callerid_index, "compliance_of"),
         ("snapshot", callerid_index, "build_snapshot"),
     ]

@@ -18,7 +18,7 @@ from phonenumbers import PhoneNumberType, geocoder, is_number_type_geographical
 
 from numberdesk.domain.addresses import Address, Requirement, RequirementRule, rule_for
 from numberdesk.domain.errors import Invalid
-from numberdesk.domain.numbers import FINAL_STATUSES, Number, Status
+from numberdesk.domain.numbers import FINAL_STATUSES, NumberFacts, Status
 
 # The geocoder's languages besides English for each country's place names.
 NATIONAL_LANGUAGES: Mapping[str, tuple[str, ...]] = {
@@ -39,8 +39,11 @@ NATIONAL_LANGUAGES: Mapping[str, tuple[str, ...]] = {
 _SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
+@functools.lru_cache(maxsize=65_536)
 def place_forms(text: str) -> frozenset[str]:
-    """A place name without case, accents or punctuation ("MÜNCHEN" -> munchen, muenchen)."""
+    """A place name without case, accents or punctuation ("MÜNCHEN" -> munchen, muenchen),
+    kept per name: an index build compares the same few cities and area names for every
+    number with a local address rule (bench/README.md, nineteenth session)."""
     return frozenset(_plain(variant) for variant in (text, text.translate(_SPELLED_OUT)))
 
 
@@ -115,21 +118,21 @@ class Mismatch:
         return f"{self.what}; {self.rule}"
 
 
-def prefix_area(number: Number) -> str:
+def prefix_area(number: NumberFacts) -> str:
     """The number's prefix and its area's name, as people read it: "prefix 30 (Berlin)"."""
     names = area_names(number.e164)
     prefix = f"prefix {number.area_code}" if number.area_code else f"the prefix of {number.e164}"
     return f"{prefix} ({names[0]})" if names else prefix
 
 
-def where_needed(number: Number, rule: RequirementRule) -> str:
+def where_needed(number: NumberFacts, rule: RequirementRule) -> str:
     """Where the number's address must be, in words."""
     if rule.requirement is Requirement.LOCAL and area_names(number.e164):
         return f"the area of {prefix_area(number)}, {number.country}"
     return number.country
 
 
-def mismatch(number: Number, address: Address, rule: RequirementRule) -> Mismatch | None:
+def mismatch(number: NumberFacts, address: Address, rule: RequirementRule) -> Mismatch | None:
     """Why ``address`` does not satisfy the number's rule (C2), or None when it does."""
     if rule.requirement is Requirement.NONE:
         return None
@@ -151,7 +154,7 @@ def mismatch(number: Number, address: Address, rule: RequirementRule) -> Mismatc
     return None
 
 
-def _needs(number: Number, rule: RequirementRule) -> str:
+def _needs(number: NumberFacts, rule: RequirementRule) -> str:
     """What the number's rule asks of its address, and its source."""
     return (
         f"{number.country} {number.line_type} numbers need an address in "
@@ -159,7 +162,7 @@ def _needs(number: Number, rule: RequirementRule) -> str:
     )
 
 
-def require_linkable(number: Number, address: Address) -> None:
+def require_linkable(number: NumberFacts, address: Address) -> None:
     """Refuse to link an address that does not satisfy the number's rule (C2), with the reason."""
     found = mismatch(number, address, rule_for(number.country, number.line_type))
     if found is not None:
@@ -170,7 +173,7 @@ def require_linkable(number: Number, address: Address) -> None:
         )
 
 
-def failure(number: Number, found: Mismatch) -> dict[str, str]:
+def failure(number: NumberFacts, found: Mismatch) -> dict[str, str]:
     """One failing number of a link request, for the problem body."""
     return {"number_id": number.id, "e164": number.e164, "code": found.code, "reason": found.reason}
 
@@ -207,7 +210,7 @@ ADDRESS_ISSUES = ("address_required", "address_not_valid")
 
 
 def assess(
-    number: Number, address: Address | None, rule: RequirementRule | None = None
+    number: NumberFacts, address: Address | None, rule: RequirementRule | None = None
 ) -> Compliance:
     """Every unmet requirement of a number, each with its fix (C4).
 
@@ -223,7 +226,7 @@ def assess(
 
 
 def compliance_of(
-    numbers: Iterable[Number], addresses: Mapping[str, Address] | Iterable[Address]
+    numbers: Iterable[NumberFacts], addresses: Mapping[str, Address] | Iterable[Address]
 ) -> dict[str, Compliance]:
     """Compliance of many numbers, by number id, from the org's addresses already loaded (C4).
 
@@ -233,7 +236,9 @@ def compliance_of(
     return {n.id: assess(n, by_id.get(n.address_id) if n.address_id else None) for n in numbers}
 
 
-def _address_issue(number: Number, address: Address | None, rule: RequirementRule) -> Issue | None:
+def _address_issue(
+    number: NumberFacts, address: Address | None, rule: RequirementRule
+) -> Issue | None:
     if rule.requirement is Requirement.NONE:
         return None
     if number.address_id is None:
@@ -255,7 +260,7 @@ def _address_issue(number: Number, address: Address | None, rule: RequirementRul
     )
 
 
-def _link_an_address(number: Number, where: str) -> str:
+def _link_an_address(number: NumberFacts, where: str) -> str:
     """How to link an address that proves the number."""
     return (
         f"link an address in {where} via PATCH /v1/numbers/{number.id} "
@@ -263,7 +268,7 @@ def _link_an_address(number: Number, where: str) -> str:
     )
 
 
-def _status_issue(number: Number) -> Issue | None:
+def _status_issue(number: NumberFacts) -> Issue | None:
     if number.status is Status.SUSPENDED:
         return Issue(
             "suspended",

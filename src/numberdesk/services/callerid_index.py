@@ -18,7 +18,7 @@ from numberdesk.domain.callerid import (
     build_snapshot,
 )
 from numberdesk.domain.compliance import compliance_of
-from numberdesk.domain.numbers import Capability, Kind, Number, Status
+from numberdesk.domain.numbers import CallPathNumber, Capability, Kind, Status
 from numberdesk.domain.orgs import Org
 from numberdesk.domain.regions import region_of
 from numberdesk.store.addresses import AddressRepo
@@ -72,7 +72,7 @@ def all_candidates(tx: Transaction, org_id: str) -> list[Candidate]:
 def candidates_of(
     tx: Transaction,
     org_id: str,
-    numbers: list[Number],
+    numbers: list[CallPathNumber],
     mapped: Mapping[str, list[str]],
     names: Mapping[str, str],
     ends: Mapping[str, datetime],
@@ -119,7 +119,7 @@ def org_day(now: datetime, timezone: ZoneInfo) -> tuple[str, datetime]:
 
 
 def _candidate(
-    number: Number,
+    number: CallPathNumber,
     mapped: list[str],
     issues: tuple[object, ...],
     name: str | None,
@@ -148,7 +148,7 @@ def shared_area_codes(codes: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sys.intern(code) for code in codes)
 
 
-def _unusable(number: Number, issues: tuple[object, ...]) -> str | None:
+def _unusable(number: CallPathNumber, issues: tuple[object, ...]) -> str | None:
     """Why a number can never be chosen now, or None (O4, C4, N2, N3)."""
     if number.status is not Status.ACTIVE:
         return f"is {number.status.value}" + (

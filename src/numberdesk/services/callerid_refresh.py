@@ -52,7 +52,7 @@ def _refreshed(
     if addresses or changed_mandates:
         linked = tx.numbers.ids_depending_on(org_id, addresses=addresses, mandates=changed_mandates)
         ids = ids.union(linked)
-    live = [n for n in tx.numbers.by_ids(org_id, ids) if n.is_live]
+    live = [n for n in tx.numbers.call_path_by_ids(org_id, ids) if n.is_live]
     names = BrandingRepo(tx.conn).approved_display_names(org_id, ids)
     mapped, ends = tx.area_codes.of_numbers(org_id, ids), mandates(tx).ends(org_id)
     candidates = candidates_of(tx, org_id, live, mapped, names, ends)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from numberdesk.domain.company import CompanySettings, check_company_settings, windows_from_json
 from numberdesk.domain.errors import Problem
 from numberdesk.domain.inbound import Agent, DialledNumber
-from numberdesk.domain.numbers import Number
+from numberdesk.domain.numbers import CallPathNumber
 from numberdesk.domain.orgs import Org
 from numberdesk.domain.routes import NOT_ASSIGNED, Route, check_route
 from numberdesk.domain.users import User
@@ -68,7 +68,7 @@ def current_index(
         return build_index(tx, repo, org)
     numbers = dict(held.numbers)
     companies = routes_in(tx).companies(org.org_id, changes.numbers)
-    for n in tx.numbers.by_ids(org.org_id, changes.numbers):
+    for n in tx.numbers.call_path_by_ids(org.org_id, changes.numbers):
         if n.is_live:
             numbers[n.e164] = _dialled(n, org.country, companies.get(n.id))
         elif (was := numbers.get(n.e164)) is not None and was.id == n.id:
@@ -104,7 +104,7 @@ def _index(
     )
 
 
-def _dialled(number: Number, country: str, stored: CompanyNumber | None) -> DialledNumber:
+def _dialled(number: CallPathNumber, country: str, stored: CompanyNumber | None) -> DialledNumber:
     """A number as the decision reads it, with its ``stored`` company settings if any. Routes
     and settings were checked when saved; one that no longer reads is logged and treated as
     not assigned (disconnect, I1)."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, or_, select
 
 from numberdesk.domain.numbers import (
     CAPABILITIES,
     FINAL_STATUSES,
+    CallPathNumber,
     Capability,
     Kind,
     Number,
@@ -21,6 +22,8 @@ from numberdesk.store import schema as s
 from numberdesk.store.repo import Repo
 
 LIVE_PAGE = 20_000  # rows per query when an index is built from every live number
+
+CALL_PATH_COLUMNS = [s.numbers.c[f.name] for f in fields(CallPathNumber)]
 
 VOICE_OUT_KINDS = [k for k, caps in CAPABILITIES.items() if Capability.VOICE_OUT in caps]
 
@@ -73,13 +76,30 @@ class NumberRepo(Repo[Number]):
         t = s.numbers.c
         return self._all(org_id, t.status == Status.ACTIVE, t.kind.in_(VOICE_OUT_KINDS))
 
-    def live_pages(self, org_id: str, size: int = LIVE_PAGE) -> Iterator[list[Number]]:
-        """Every number still the org's, oldest first, ``size`` at a time: the call path's
-        indexes are built from them, holding one page of rows at a time, not a million."""
+    def live_pages(self, org_id: str, size: int = LIVE_PAGE) -> Iterator[list[CallPathNumber]]:
+        """Every number still the org's as the call path reads it, oldest first, ``size`` at a
+        time: its indexes are built from them, holding one page of rows at a time."""
         live, after = is_live_row(), None
-        while page := self._page(org_id, live, after=after, limit=size):
+        while page := self._call_path(org_id, live, after=after, limit=size):
             yield page
             after = page[-1].id
+
+    def call_path_by_ids(self, org_id: str, ids: Iterable[str]) -> list[CallPathNumber]:
+        """The org's numbers among ``ids`` as the call path reads them, live or not."""
+        wanted = list(dict.fromkeys(ids))
+        return self._call_path(org_id, s.numbers.c.id.in_(wanted)) if wanted else []
+
+    def _call_path(
+        self, org_id: str, *where: ColumnElement[bool], after: str | None = None, limit: int = 0
+    ) -> list[CallPathNumber]:
+        """Numbers as ``CallPathNumber``, oldest first: only its columns are read, and each
+        row becomes one by position (``CALL_PATH_COLUMNS`` are in its fields' order)."""
+        t = s.numbers.c
+        query = select(*CALL_PATH_COLUMNS).where(t.org_id == org_id, *where)
+        if after:
+            query = query.where(t.id > after)
+        query = query.order_by(t.id).limit(limit) if limit else query.order_by(t.id)
+        return [CallPathNumber(*row) for row in self.conn.execute(query)]
 
     def ids_depending_on(
         self, org_id: str, *, addresses: Iterable[str] = (), mandates: Iterable[str] = ()
