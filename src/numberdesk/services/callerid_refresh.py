@@ -2,7 +2,7 @@
 the changes past the index's version are read from the audit trail, the numbers they name
 (or that are linked to a changed address or depend on a changed mandate: C2-C4) read again,
 and the index refreshed around them (``domain/callerid_refresh``), in a fraction of a second
-where building it whole takes half a minute at a million numbers."""
+where building it whole takes 17 s at a million numbers."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What changed in an org's call-path configuration since a process's index was made, read
 from the audit trail (rule A3): each entry of a call-path change names the config version it
 moved the org to, so an index is refreshed from the changes past its own version instead of
-built whole (half a minute at a million numbers: bench/README.md, seventeenth session)."""
+built whole (17 s at a million numbers: bench/README.md, nineteenth session)."""
 
 from __future__ import annotations
 
