@@ -82,6 +82,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
         "sandbox_stock": 30,
         "sandbox_exhausted": frozenset({("US", "907"), ("GB", "20")}),
         "warm_indexes": False,  # a test's app starts before its orgs; a warm-up test says so
+        "index_refresh_seconds": 0,  # calls refresh their indexes; a refresher test says so
     }
     values.update(overrides)
     return Settings(**values)

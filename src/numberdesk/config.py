@@ -36,6 +36,17 @@ def _positive(raw: str, name: str) -> int:
     return value
 
 
+def _seconds(raw: str, name: str) -> float:
+    """A number of seconds, 0 or more, or a clear error naming the variable."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"NUMBERDESK_{name}: {raw!r} is not a number of seconds (0 or more)")
+    return value
+
+
 def _on_or_off(raw: str, name: str) -> bool:
     """``on`` or ``off`` (PostgreSQL's words), or a clear error naming the variable."""
     value = raw.strip().lower()
@@ -66,6 +77,9 @@ class Settings:
     call_path_synchronous_commit: bool = False
     # A served process builds every org's call-path indexes when it starts (services/warmup).
     warm_indexes: bool = True
+    # ... and refreshes those whose org's configuration moved this often (services/refresher;
+    # 0: only when a call finds its index out of date).
+    index_refresh_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -91,4 +105,7 @@ class Settings:
                 get("CALL_PATH_SYNCHRONOUS_COMMIT", "off"), "CALL_PATH_SYNCHRONOUS_COMMIT"
             ),
             warm_indexes=_on_or_off(get("WARM_INDEXES", "on"), "WARM_INDEXES"),
+            index_refresh_seconds=_seconds(
+                get("INDEX_REFRESH_SECONDS", "1"), "INDEX_REFRESH_SECONDS"
+            ),
         )

@@ -31,3 +31,16 @@ def test_a_served_process_warms_its_call_path_indexes_unless_the_environment_say
     assert Settings.from_env({"NUMBERDESK_WARM_INDEXES": "off"}).warm_indexes is False
     with pytest.raises(ValueError, match="NUMBERDESK_WARM_INDEXES"):
         Settings.from_env({"NUMBERDESK_WARM_INDEXES": "later"})
+
+
+def test_a_served_process_refreshes_its_indexes_every_second_unless_told_otherwise() -> None:
+    assert Settings.from_env({}).index_refresh_seconds == 1.0
+    every = {"NUMBERDESK_INDEX_REFRESH_SECONDS": "0.25"}
+    assert Settings.from_env(every).index_refresh_seconds == 0.25
+    assert Settings.from_env({"NUMBERDESK_INDEX_REFRESH_SECONDS": "0"}).index_refresh_seconds == 0
+
+
+@pytest.mark.parametrize("raw", ["-1", "soon", "inf", "nan"])
+def test_an_index_refresh_interval_that_is_not_seconds_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="NUMBERDESK_INDEX_REFRESH_SECONDS"):
+        Settings.from_env({"NUMBERDESK_INDEX_REFRESH_SECONDS": raw})

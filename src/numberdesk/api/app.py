@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from numberdesk import __version__
 from numberdesk.api import metrics, problems
 from numberdesk.services.desk import Desk
+from numberdesk.services.refresher import start_refresher, stop_refresher
 from numberdesk.services.warmup import start_warmup, stop_warmup
 
 # A request is matched against the routes in this order, so the call path's come first.
@@ -38,7 +39,7 @@ FEATURES = (
     "company",
 )
 
-STOP_WAIT_SECONDS = 2.0  # at shutdown, for the org the warm-up is building (not interrupted)
+STOP_WAIT_SECONDS = 2.0  # at shutdown, for a build or refresh under way (not interrupted)
 
 DESCRIPTION = """The phone-number desk of a contact centre: numbers, compliance, caller ID
 out and routing in. Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
@@ -57,6 +58,7 @@ def create_app(desk: Desk, *, first: Sequence[APIRouter] = (), owns_desk: bool =
     )
     app.state.desk = desk
     app.state.warmup = None
+    app.state.refresher = None
     problems.install(app)
     metrics.install(app)
     for router in first:
@@ -71,14 +73,20 @@ def _lifespan(
     desk: Desk, owns_desk: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that warms the call-path indexes in the background from the start
-    (``services/warmup``, unless ``NUMBERDESK_WARM_INDEXES`` is off) and, when the server shuts
-    down, stops that and closes the desk's pooled connections and its event loop's pipeline
+    (``services/warmup``, unless ``NUMBERDESK_WARM_INDEXES`` is off) and keeps them current
+    (``services/refresher``, unless ``NUMBERDESK_INDEX_REFRESH_SECONDS`` is 0); when the server
+    shuts down, it stops both and closes the desk's pooled connections and its event loop's pipeline
     if the app ``owns_desk``, so that PostgreSQL sees them end rather than cut off."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.warmup = start_warmup(desk) if desk.settings.warm_indexes else None
+        settings = desk.settings
+        app.state.warmup = start_warmup(desk) if settings.warm_indexes else None
+        every = settings.index_refresh_seconds
+        app.state.refresher = start_refresher(desk, every) if every > 0 else None
         yield
+        if app.state.refresher is not None:
+            stop_refresher(app.state.refresher, wait_seconds=STOP_WAIT_SECONDS)
         if app.state.warmup is not None:
             stop_warmup(app.state.warmup, wait_seconds=STOP_WAIT_SECONDS)
         if owns_desk:

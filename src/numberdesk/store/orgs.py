@@ -49,6 +49,11 @@ class OrgRepo:
         found: int | None = self.conn.execute(_config_version(), {"org": org_id}).scalar()
         return found
 
+    def config_versions(self) -> dict[str, int]:
+        """Every org's call-path config version now, by org id."""
+        query = select(s.orgs.c.org_id, s.orgs.c.config_version)
+        return {row.org_id: row.config_version for row in self.conn.execute(query)}
+
     def get(self, org_id: str) -> Org | None:
         """The org, or None."""
         row = self.conn.execute(select(s.orgs).where(s.orgs.c.org_id == org_id)).first()
