@@ -17,10 +17,14 @@ then, each time in a process-fresh ``Desk`` (no index yet, as after a change):
   addresses, display names, mandates, each number's ``Candidate``, the usage rows and users;
 * **changes**: on a process holding both indexes, how long the first outbound and the first
   inbound call wait after each of a few everyday changes (a number rested, woken, released; an
-  agent's caller ID changed), the indexes refreshed from the changes instead of built whole.
+  agent's caller ID changed), the indexes refreshed from the changes instead of built whole;
+* **served**: the same changes made by this process while a server process (warmed) holds the
+  indexes, and ``SETTLE`` seconds later its next outbound and inbound call over HTTP: once with
+  its index refresher (``NUMBERDESK_INDEX_REFRESH_SECONDS=1``, the default), which has
+  refreshed the indexes by then, and once without (``0``), where the call refreshes them.
 
     .venv/bin/python bench/rebuild.py [--size 1000000] [--calls 1000000] [--burst 4]
-                                      [--parts start,burst,one,changes]
+                                      [--parts start,burst,one,changes,served]
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,11 +51,14 @@ from numberdesk.config import Settings
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid_index
 from numberdesk.services.callerid import decide_outbound
+from numberdesk.services.desk import Desk
 from numberdesk.services.inbound import decide_inbound
 from numberdesk.services.numbers import release_number
 from numberdesk.services.resting import rest_number, wake_number
 from numberdesk.services.users import update_user
 from numberdesk.store.numbers import NumberRepo
+
+SETTLE = 3.0  # seconds between a change and the served process's next calls
 
 
 def peak_gb() -> float:
@@ -72,34 +80,69 @@ def starts(url: str, org: decisions.OrgData) -> None:
 
 def served_start(url: str, org: decisions.OrgData, *, warm: bool) -> None:
     """A server process started on the org's database, warming its indexes or not."""
-    env = dict(os.environ, NUMBERDESK_DATABASE_URL=url, NUMBERDESK_WARM_INDEXES=_on(warm))
+    with server_on(url, NUMBERDESK_WARM_INDEXES=_on(warm)) as (server, started):
+        alive = decisions.answered_200(server, "/healthz", within=120) - started
+        ready = decisions.answered_200(server, "/readyz", within=3600) - started
+        calls = _served_first_calls(org)
+        with open(f"/proc/{server.pid}/status") as status:
+            peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    print(
+        f"  start, warm-up {_on(warm)}: /healthz after {alive:.1f} s, /readyz after "
+        f"{ready:.1f} s; then first calls {calls}; server peak {int(peak) / 1e6:.2f} GB",
+        flush=True,
+    )
+
+
+@contextmanager
+def server_on(url: str, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """A server process (one worker) on the org's database with ``env`` added; it and when
+    it was started."""
+    environment = dict(os.environ, NUMBERDESK_DATABASE_URL=url, **env)
     uvicorn = str(Path(sys.executable).parent / "uvicorn")
     command = [uvicorn, "numberdesk.bootstrap:build_app_from_env", "--factory", "--workers", "1"]
     started = time.perf_counter()
     server = subprocess.Popen(
         [*command, "--port", str(decisions.PORT), "--log-level", "warning"],
-        env=env,
+        env=environment,
         start_new_session=True,
     )
     try:
-        alive = decisions.answered_200(server, "/healthz", within=120) - started
-        ready = decisions.answered_200(server, "/readyz", within=3600) - started
-        outbound = _first_call(
-            "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}, org
-        )
-        inbound = _first_call(
-            "/v1/decisions/inbound", {"to": org.e164s[1], "from": org.callees[0]}, org
-        )
-        with open(f"/proc/{server.pid}/status") as status:
-            peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+        yield server, started
     finally:
         decisions.stop_server(server)
-    print(
-        f"  start, warm-up {_on(warm)}: /healthz after {alive:.1f} s, /readyz after "
-        f"{ready:.1f} s; then first calls outbound {outbound * 1e3:,.0f} ms, inbound "
-        f"{inbound * 1e3:,.0f} ms; server peak {int(peak) / 1e6:.2f} GB",
-        flush=True,
+
+
+def served_changes(url: str, org: decisions.OrgData) -> None:
+    """A served process's first calls over HTTP after each everyday change made by another
+    process, ``SETTLE`` seconds later: with the index refresher (the default), then without."""
+    desk = build_desk(Settings(database_url=url))
+    owner = Actor(org.org_id, org.owner_id, Role.OWNER)
+    try:
+        for round_, every in ((1, "1"), (2, "0")):
+            with server_on(url, NUMBERDESK_INDEX_REFRESH_SECONDS=every) as (server, _):
+                decisions.answered_200(server, "/readyz", within=3600)
+                _served_first_calls(org)  # each pool's first copy, as after any start
+                for name, change in everyday_changes(desk, owner, org, round_):
+                    change()
+                    time.sleep(SETTLE)
+                    print(
+                        f"  served, refresher every {every} s: {SETTLE:.0f} s after {name}: "
+                        f"{_served_first_calls(org)}",
+                        flush=True,
+                    )
+    finally:
+        desk.close()
+
+
+def _served_first_calls(org: decisions.OrgData) -> str:
+    """How long a served process's next outbound and inbound call take, in words."""
+    outbound = _first_call(
+        "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}, org
     )
+    inbound = _first_call(
+        "/v1/decisions/inbound", {"to": org.e164s[1], "from": org.callees[0]}, org
+    )
+    return f"outbound {outbound * 1e3:,.0f} ms, inbound {inbound * 1e3:,.0f} ms"
 
 
 def _on(warm: bool) -> str:
@@ -178,24 +221,33 @@ def after_changes(url: str, org: decisions.OrgData) -> None:
         decide_inbound(desk, owner, to=org.e164s[1], caller=org.callees[0], dry_run=True)
         return f"outbound {outbound * 1e3:,.0f} ms, inbound {(time.perf_counter() - started) * 1e3:,.0f} ms"
 
-    changes: list[tuple[str, Callable[[], object]]] = [
-        ("a number rested", lambda: rest_number(desk, owner, org.number_ids[2])),
-        ("woken", lambda: wake_number(desk, owner, org.number_ids[2])),
-        ("a number released", lambda: release_number(desk, owner, org.number_ids[3])),
-        (
-            "an agent's caller ID",
-            lambda: update_user(desk, owner, org.agents[1], {"caller_id": org.e164s[4]}),
-        ),
-    ]
     try:
         print(
             f"  changes: a process's first calls, indexes built whole: {first_calls()}", flush=True
         )
-        for name, change in changes:
+        for name, change in everyday_changes(desk, owner, org, 0):
             change()
             print(f"  changes: after {name}: {first_calls()}", flush=True)
     finally:
         desk.close()
+
+
+def everyday_changes(
+    desk: Desk, owner: Actor, org: decisions.OrgData, round_: int
+) -> list[tuple[str, Callable[[], object]]]:
+    """A number rested and woken, another released (a new one each ``round_``), an agent's
+    caller ID changed (to another number each round)."""
+    released = org.number_ids[3 + 4 * round_]
+    shown = org.e164s[4 if round_ % 2 == 0 else 1]
+    return [
+        ("a number rested", lambda: rest_number(desk, owner, org.number_ids[2])),
+        ("woken", lambda: wake_number(desk, owner, org.number_ids[2])),
+        ("a number released", lambda: release_number(desk, owner, released)),
+        (
+            "an agent's caller ID",
+            lambda: update_user(desk, owner, org.agents[1], {"caller_id": shown}),
+        ),
+    ]
 
 
 def _timed(name: str, work: Callable[..., Any], phases: dict[str, float]) -> Callable[..., Any]:
@@ -216,7 +268,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=1_000_000, help="recorded calls")
     parser.add_argument("--burst", type=int, default=4, help="decisions at once")
-    parser.add_argument("--parts", default="start,burst,one,changes", help="which, in order")
+    parser.add_argument("--parts", default="start,burst,one,changes,served", help="which, in order")
     args = parser.parse_args()
     sizes = ["--sizes", str(args.size), "--calls", str(args.calls), "--http-seconds", "0"]
     options = decisions.parse_args(None, sizes)
@@ -226,6 +278,7 @@ def main() -> None:
         "burst": lambda: burst(url, org, args.burst),
         "one": lambda: one_build(url, org),
         "changes": lambda: after_changes(url, org),
+        "served": lambda: served_changes(url, org),
     }
     try:
         for part in args.parts.split(","):
