@@ -6,6 +6,7 @@ changes). Changes here are made through the test's own process, as another serve
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -112,6 +113,30 @@ def test_a_refresh_that_fails_is_logged_once_and_left_to_the_next_call(
         looks_more(on_pbx)
         assert decide(on_pbx, org).json()["caller_id"] == org["numbers"][1]
     assert caplog.text.count(f"org {org['org_id']} could not be refreshed") == 1
+
+
+def test_a_refresh_cut_off_by_the_process_shutting_down_is_not_logged_as_a_failure(
+    api: Api,
+    desk: Desk,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    begun = threading.Event()
+    org = new_org(api, "Acme", 2)
+    with served(desk, database_url, index_refresh_seconds=EVERY) as (on_pbx, _process):
+        stopping = refresher_of(on_pbx).stop
+
+        def cut_off(process: Desk, org_id: str) -> None:
+            begun.set()
+            stopping.wait(10)
+            raise ConnectionError("the pool was closed")
+
+        monkeypatch.setattr(refresher, "warm_outbound_index", cut_off)
+        assert decide(on_pbx, org).status_code == 200
+        show_number(api, org, org["numbers"][1])
+        assert begun.wait(10)
+    assert "could not be refreshed" not in caplog.text
 
 
 def test_while_the_orgs_cannot_be_read_the_refresher_says_so_once_and_again_when_they_can(

@@ -67,12 +67,13 @@ def keep_current(desk: Desk, refresher: Refresher) -> None:
 def refresh_moved(desk: Desk, refresher: Refresher) -> int:
     """Refresh every index this process holds whose org's configuration moved since the index
     was made; how many were refreshed. A failure is logged once, until it passes: the call
-    that needs the index then refreshes it itself, as without the refresher."""
+    that needs the index then refreshes it itself, as without the refresher (nothing is
+    logged once the process is stopping: its connections are being closed)."""
     try:
         with desk.store.transaction() as tx:
             versions = tx.orgs.config_versions()
     except Exception:
-        if not refresher.database_lost:
+        if not refresher.database_lost and not refresher.stop.is_set():
             log.exception("index refresher: the orgs' config versions could not be read")
         refresher.database_lost = True
         return 0
@@ -100,7 +101,7 @@ def _refresh_org(desk: Desk, refresher: Refresher, org_id: str, version: int) ->
         for warm in moved:
             warm(desk, org_id)
     except Exception:
-        if org_id not in refresher.failing:
+        if org_id not in refresher.failing and not refresher.stop.is_set():
             log.exception("index refresher: org %s could not be refreshed", org_id)
         refresher.failing.add(org_id)
         return 0
