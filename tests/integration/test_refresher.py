@@ -78,6 +78,11 @@ def test_a_change_made_elsewhere_is_refreshed_before_the_next_call_needs_it_a3(
         assert decide(on_pbx, org).json()["caller_id"] == org["numbers"][1]
         assert held_indexes(process, org["org_id"]) == refreshed  # the call found it current
         assert refresher_of(on_pbx).refreshed == 2
+        metrics = on_pbx.call("GET", "/metrics").text  # what the operator sees
+        assert "numberdesk_index_refreshes_total 2.0" in metrics
+        assert 'numberdesk_call_path_indexes{index="outbound"} 1.0' in metrics
+        assert 'numberdesk_call_path_indexes{index="inbound"} 1.0' in metrics
+        assert "numberdesk_index_refresher_failing_orgs 0.0" in metrics
 
 
 def test_the_refresher_builds_no_index_and_leaves_current_ones_alone(
@@ -111,6 +116,7 @@ def test_a_refresh_that_fails_is_logged_once_and_left_to_the_next_call(
         show_number(api, org, org["numbers"][1])
         eventually(lambda: org["org_id"] in refresher_of(on_pbx).failing)
         looks_more(on_pbx)
+        assert "numberdesk_index_refresher_failing_orgs 1.0" in on_pbx.call("GET", "/metrics").text
         assert decide(on_pbx, org).json()["caller_id"] == org["numbers"][1]
     assert caplog.text.count(f"org {org['org_id']} could not be refreshed") == 1
 
@@ -158,6 +164,7 @@ def test_while_the_orgs_cannot_be_read_the_refresher_says_so_once_and_again_when
         assert decide(on_pbx, org).status_code == 200
         eventually(lambda: refresher_of(on_pbx).database_lost)
         looks_more(on_pbx)
+        assert "numberdesk_index_refresher_database_lost 1.0" in on_pbx.call("GET", "/metrics").text
         monkeypatch.setattr(OrgRepo, "config_versions", versions)
         show_number(api, org, org["numbers"][1])
         version = version_of(desk, org["org_id"])

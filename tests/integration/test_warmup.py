@@ -46,6 +46,10 @@ def test_a_started_process_warms_every_orgs_indexes_so_no_call_waits_for_one(
         readiness = eventually_ready(api)
         assert (readiness["status"], readiness["orgs"], readiness["warmed"]) == ("ready", 2, 2)
         assert readiness["failed"] == 0
+        metrics = api.call("GET", "/metrics").text  # what the operator sees
+        for line in ("warmup_ready 1.0", "warmup_warmed 2.0", "warmup_failed 0.0"):
+            assert f"numberdesk_{line}" in metrics
+        assert 'numberdesk_call_path_indexes{index="inbound"} 2.0' in metrics
         assert readiness["seconds"] >= 0
         for org in orgs:
             outbound, incoming = held_indexes(process, org["org_id"])

@@ -1,8 +1,10 @@
-"""Prometheus metrics: request counts and latencies by route template."""
+"""Prometheus metrics: request counts and latencies by route template, and the call path's
+indexes in this process (held, warmed at start, refreshed in the background)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from fastapi import FastAPI, Response
 from prometheus_client import (
@@ -12,7 +14,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from numberdesk.services.callerid_index import Indexed
+from numberdesk.services.inbound_index import InboundIndex
+from numberdesk.services.refresher import Refresher
+from numberdesk.services.warmup import Warmup
 
 REGISTRY = CollectorRegistry()
 REQUESTS = Counter(
@@ -57,11 +66,70 @@ class MetricsMiddleware:
             REQUESTS.labels(scope["method"], route, str(status)).inc()
 
 
-def install(app: FastAPI) -> None:
-    """Count and time every request; serve them at GET /metrics."""
-    app.add_middleware(MetricsMiddleware)
+class IndexCollector(Collector):
+    """The app's call-path indexes, read from its state when scraped (nothing is counted on
+    the call path): how many it holds of each kind, how its warm-up went, and what its
+    refresher did."""
 
-    @app.get("/metrics", description="No auth. Prometheus text: request counts and latencies.")
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[Metric]:
+        """The metrics of this scrape."""
+        yield self._held()
+        warmup: Warmup | None = self.app.state.warmup
+        if warmup is not None:
+            yield _gauge("warmup_orgs", "Orgs the start-up warm-up builds", warmup.orgs or 0)
+            yield _gauge(
+                "warmup_warmed", "Orgs the warm-up has done, failed ones too", warmup.warmed
+            )
+            yield _gauge("warmup_failed", "Orgs whose warm-up failed", warmup.failed)
+            yield _gauge("warmup_ready", "1 once the warm-up has ended", int(warmup.ready))
+        refresher: Refresher | None = self.app.state.refresher
+        if refresher is not None:
+            yield CounterMetricFamily(
+                "numberdesk_index_refresher_looks",
+                "Times the refresher read the orgs' config versions",
+                value=refresher.looks,
+            )
+            yield CounterMetricFamily(
+                "numberdesk_index_refreshes",
+                "Indexes the refresher refreshed (or built whole) after a change",
+                value=refresher.refreshed,
+            )
+            failing = len(refresher.failing)
+            yield _gauge("index_refresher_failing_orgs", "Orgs whose last refresh failed", failing)
+            lost = int(refresher.database_lost)
+            yield _gauge("index_refresher_database_lost", "1 while versions cannot be read", lost)
+
+    def _held(self) -> GaugeMetricFamily:
+        """The indexes this process holds, by kind (outbound caller ID, inbound routing)."""
+        held = GaugeMetricFamily(
+            "numberdesk_call_path_indexes", "Call-path indexes this process holds", labels=["index"]
+        )
+        indexes = [index for _, index in list(self.app.state.desk.snapshots.items())]
+        held.add_metric(["outbound"], sum(isinstance(i, Indexed) for i in indexes))
+        held.add_metric(["inbound"], sum(isinstance(i, InboundIndex) for i in indexes))
+        return held
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(f"numberdesk_{name}", documentation, value=value)
+
+
+def install(app: FastAPI) -> None:
+    """Count and time every request; serve them, and the app's call-path indexes, at GET
+    /metrics."""
+    app.add_middleware(MetricsMiddleware)
+    indexes = CollectorRegistry()
+    indexes.register(IndexCollector(app))
+
+    @app.get(
+        "/metrics",
+        description="No auth. Prometheus text: request counts and latencies, and this "
+        "process's call-path indexes (held, warm-up, background refresher).",
+    )
     def metrics() -> Response:
-        """Expose request counts and latencies."""
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        """Expose request counts and latencies, and the call path's indexes."""
+        body = generate_latest(REGISTRY) + generate_latest(indexes)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
