@@ -74,9 +74,10 @@ def _lifespan(
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that warms the call-path indexes in the background from the start
     (``services/warmup``, unless ``NUMBERDESK_WARM_INDEXES`` is off) and keeps them current
-    (``services/refresher``, unless ``NUMBERDESK_INDEX_REFRESH_SECONDS`` is 0); when the server
-    shuts down, it stops both and closes the desk's pooled connections and its event loop's pipeline
-    if the app ``owns_desk``, so that PostgreSQL sees them end rather than cut off."""
+    (``services/refresher``, unless ``NUMBERDESK_INDEX_REFRESH_SECONDS`` is 0); when the
+    server shuts down, it stops both and, if the app ``owns_desk``, closes the desk's pooled
+    connections and its event loop's pipeline, so that PostgreSQL sees them end rather than
+    cut off."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
