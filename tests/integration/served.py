@@ -30,6 +30,7 @@ def new_org(api: Api, name: str, numbers: int) -> dict[str, Any]:
         "owner": owner,
         "e164": bought[0]["e164"],
         "numbers": [n["e164"] for n in bought],
+        "number_ids": [n["id"] for n in bought],
     }
 
 

@@ -18,6 +18,7 @@ from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import InboundIndex
 from numberdesk.store.orgs import OrgRepo
+from numberdesk.store.pool_copies import PoolCopies
 from tests.conftest import Api
 from tests.integration.inbound_helpers import inbound
 from tests.integration.served import decide, held_indexes, new_org, served
@@ -83,6 +84,37 @@ def test_a_change_made_elsewhere_is_refreshed_before_the_next_call_needs_it_a3(
         assert 'numberdesk_call_path_indexes{index="outbound"} 1.0' in metrics
         assert 'numberdesk_call_path_indexes{index="inbound"} 1.0' in metrics
         assert "numberdesk_index_refresher_failing_orgs 0.0" in metrics
+
+
+def test_a_pool_a_change_touches_is_copied_again_before_the_next_call_picks_from_it_o5(
+    api: Api, desk: Desk, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = new_org(api, "Acme", 3)
+    agent, _ = api.new_user(org["key"])  # no caller ID: local presence picks among the three
+    body = {"agent_id": agent["id"], "to": "+12125550100"}
+    with served(desk, database_url, index_refresh_seconds=EVERY) as (on_pbx, process):
+        first = on_pbx.call("POST", "/v1/decisions/outbound", org["key"], json=body)
+        assert first.json()["step"] == "local_presence"
+        rested = org["number_ids"][1]
+        answer = api.call("POST", f"/v1/numbers/{rested}/rest", org["key"])
+        assert answer.status_code == 200, answer.text
+
+        def copy_is_current() -> bool:
+            index = process.snapshots.get(org["org_id"])
+            assert isinstance(index, Indexed)
+            pool = index.snapshot.by_area_code[("US", "212")]
+            with desk.store.transaction() as tx:
+                copied = PoolCopies(tx.conn).fingerprints(org["org_id"])
+            resting = pool.members[rested].rested_until is not None
+            return resting and copied["local:US:212"] == pool.fingerprint
+
+        eventually(copy_is_current)
+        copies: list[str] = []
+        monkeypatch.setattr(PoolCopies, "copy", lambda _, org_id, key, pool: copies.append(key))
+        for _ in range(2):
+            answer = on_pbx.call("POST", "/v1/decisions/outbound", org["key"], json=body)
+            assert answer.json()["number_id"] != rested
+        assert copies == []  # no call copied the pool: it was current
 
 
 def test_the_refresher_builds_no_index_and_leaves_current_ones_alone(

@@ -26,6 +26,7 @@ from numberdesk.domain.callerid import (
 )
 from numberdesk.domain.callerid_index import card_of
 from numberdesk.domain.callerid_picks import Use, decide_in_memory, least_used
+from numberdesk.domain.callerid_tiers import pools_by_key, tiers_of
 from numberdesk.domain.errors import Forbidden, Invalid
 from numberdesk.services.callerid_choice import callee_of
 
@@ -377,3 +378,28 @@ def test_an_agent_caller_id_that_is_not_one_of_the_orgs_numbers_is_never_shown_o
     decision = decide_in_memory(snap, Usage(), Call(agent, callee("+13055559999")), NOW)
     assert (decision.number, decision.step) == (NY, "organisation")
     assert [t.result for t in decision.trace] == ["no_match", "no_match", "no_match", "chosen"]
+
+
+def test_every_pool_a_call_may_ask_to_pick_from_is_listed_under_its_tiers_key_o5() -> None:
+    """The store's copies of pools are renewed from ``pools_by_key`` when numbers change: it
+    must name each pool by the key the decision's tiers keep its use under."""
+    new_york = [number(f"ny{i}", f"+121255500{i:02d}", "212", "646", region="NY") for i in range(3)]
+    west = [number(f"ca{i}", f"+141555500{i:02d}", "415", region="CA") for i in range(2)]
+    plan = CampaignPlan("cmp", ("ny0", "ny1", "ca0", "ca1"))
+    snap = build_snapshot([*new_york, *west], campaigns=[plan], policy=DEFAULT)
+    listed = pools_by_key(snap)
+    seen = set()
+    for to, region in (("+12125559999", "NY"), ("+16465559999", "NY"), ("+14155559999", "CA")):
+        for campaign in (None, snap.campaigns["cmp"]):
+            call = Call(AGENT, callee(to, region), campaign)
+            for step in ("local_presence", "nearby", "campaign"):
+                for tier in tiers_of(step, snap, call):
+                    if tier.pool:
+                        assert listed[tier.key] is tier.pool, tier.key
+                        seen.add(tier.key)
+    assert seen == {
+        "local:US:212", "local:US:646", "local:US:415", "local:cmp:US:212", "local:cmp:US:646",
+        "local:cmp:US:415",
+        "near:US:NY", "near:US:CA", "near:cmp:US:NY", "near:cmp:US:CA", "campaign:cmp:US",
+        "campaign:cmp",
+    }  # fmt: skip

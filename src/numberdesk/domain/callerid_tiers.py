@@ -146,6 +146,27 @@ def tiers_of(step: str, snapshot: Snapshot, call: Call) -> list[Tier]:
     return [_one(label, number)] if number else []
 
 
+def pools_by_key(snapshot: Snapshot) -> dict[str, Pool]:
+    """Every pool a decision on ``snapshot`` may ask to pick from (O5), by the key its use is
+    kept under: the keys ``tiers_of`` gives its tiers. The store's copies of pools are
+    compared with them."""
+    pools: dict[str, Pool] = {}
+    for (country, code), pool in snapshot.by_area_code.items():
+        pools[f"local:{country}:{code}"] = pool
+    for (country, region), pool in snapshot.by_region.items():
+        pools[f"near:{country}:{region}"] = pool
+    for plan in snapshot.campaigns.values():
+        mine = snapshot.campaign_pools(plan)
+        for (country, code), pool in mine.by_area_code.items():
+            pools[f"local:{plan.id}:{country}:{code}"] = pool
+        for (country, region), pool in mine.by_region.items():
+            pools[f"near:{plan.id}:{country}:{region}"] = pool
+        for country, pool in mine.by_country.items():
+            pools[f"campaign:{plan.id}:{country}"] = pool
+        pools[f"campaign:{plan.id}"] = mine.every
+    return pools
+
+
 def _the_one(step: str, snapshot: Snapshot, agent: AgentCard) -> tuple[str, Candidate | None]:
     """The number a step of one number reads, and what to call it in the trace."""
     if step == Step.AGENT:

@@ -33,6 +33,7 @@ from datetime import datetime
 from functools import partial
 from typing import cast
 
+from numberdesk.domain.callerid_tiers import pools_by_key
 from numberdesk.domain.errors import Problem, not_found
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.orgs import Actor, Org, require_manager
@@ -49,6 +50,7 @@ from numberdesk.services.snapshots import (
 )
 from numberdesk.store.callerid import CallerIdRepo, PoolNotCopied, Taken
 from numberdesk.store.callerid_loop import CallerIdOnLoop
+from numberdesk.store.pool_copies import PoolCopies
 from numberdesk.store.uow import Transaction
 
 __all__ = [
@@ -95,10 +97,35 @@ def decide_outbound(
 
 
 def warm_outbound_index(desk: Desk, org_id: str) -> None:
-    """Build the org's caller-ID index in this process now, so that no call waits for it."""
+    """Build (or refresh) the org's caller-ID index in this process now, and copy again the
+    pools calls have used whose numbers changed since, so that no call waits for either."""
     with desk.store.call_path() as tx:
         require = partial(tx.orgs.require, org_id)
-        desk.snapshots.rebuilt(org_id, Indexed, require, partial(_current_index, desk, tx))
+        indexed = desk.snapshots.rebuilt(
+            org_id, Indexed, require, partial(_current_index, desk, tx)
+        )
+    renew_pool_copies(desk, org_id, indexed)
+
+
+def renew_pool_copies(desk: Desk, org_id: str, indexed: Indexed) -> int:
+    """Copy again each pool a call has used whose numbers changed since its copy (O5), one
+    transaction each; how many were copied. A pick would copy it first otherwise, and wait:
+    1.3 s for a pool of 15,000 numbers (bench/README.md, nineteenth session)."""
+    with desk.store.transaction() as tx:
+        copied = PoolCopies(tx.conn).fingerprints(org_id)
+    if not copied:
+        return 0
+    pools = pools_by_key(indexed.snapshot)
+    stale = [
+        (key, pools[key])
+        for key, fingerprint in copied.items()
+        if key in pools and pools[key].fingerprint != fingerprint
+    ]
+    renewed = 0
+    for key, pool in stale:
+        with desk.store.transaction() as tx:
+            renewed += PoolCopies(tx.conn).renew(org_id, key, pool)
+    return renewed
 
 
 def _current_index(desk: Desk, tx: Transaction, org: Org, held: Indexed | None) -> Indexed:

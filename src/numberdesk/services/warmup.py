@@ -3,7 +3,8 @@
 An org's first call on a process waits while the process builds its caller-ID and inbound
 indexes: 17 s and 7 s at a million numbers (bench/README.md). A served process builds them
 when it starts, in a background thread, every org's in turn, the orgs with the fewest numbers
-first, so that most orgs are ready soonest and calls find their indexes built. A call for an
+first, so that most orgs are ready soonest and calls find their indexes built (and the pools
+calls have used copied again where their numbers changed meanwhile). A call for an
 org not yet warmed builds that org's index itself, as before, and the warm-up then finds it
 current; a call for the org being warmed waits for that one build (``Snapshots.rebuilt``).
 

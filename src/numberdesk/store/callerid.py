@@ -19,13 +19,11 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import (
     Connection,
     bindparam,
-    insert,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from numberdesk.domain.callerid_index import Pool
-from numberdesk.domain.callerid_picks import NEVER
 from numberdesk.domain.errors import call_exists
 from numberdesk.store import callerid_sql as sql
 from numberdesk.store import schema as s
@@ -38,6 +36,7 @@ from numberdesk.store.db import (
     prepared_row,
 )
 from numberdesk.store.orgs import OrgRepo
+from numberdesk.store.pool_copies import PoolCopies, ensure_usage_rows
 
 
 class PoolNotCopied(Exception):
@@ -92,9 +91,7 @@ class CallerIdRepo:
     def ensure_usage_rows(self, org_id: str, number_ids: Sequence[str], day: str) -> None:
         """Give every number a usage row (done when the index is rebuilt, not per call); safe
         when several processes do it at once."""
-        rows = [{"org_id": org_id, "number_id": n, "day": day, "calls": 0} for n in number_ids]
-        for start in range(0, len(rows), 5000):
-            self.conn.execute(sql.new_usage_rows(self.dialect), rows[start : start + 5000])
+        ensure_usage_rows(self.conn, org_id, number_ids, day)
 
     def ensure_usage_rows_of_live_numbers(self, org_id: str, day: str) -> None:
         """Give every live number of the org a usage row, in one statement (done when the
@@ -162,7 +159,7 @@ class CallerIdRepo:
             if members != pool.fingerprint:
                 if not copy:
                     raise PoolNotCopied(key)
-                self._copy_pool(when.org_id, key, pool)
+                PoolCopies(self.conn).copy(when.org_id, key, pool)
             version = OrgRepo(self.conn).config_version(when.org_id)
             if version != when.version:
                 return Taken(version, None)
@@ -239,39 +236,6 @@ class CallerIdRepo:
         self.conn.execute(sql.spread_one(), values | {"calls": counted.calls})
         self.conn.execute(sql.record(), values)
         return True
-
-    def _copy_pool(self, org_id: str, key: str, pool: Pool) -> None:
-        """Copy the pool's usable numbers, with their use so far, as ``pool_numbers`` rows."""
-        self.conn.execute(sql.drop_pool_rows(), {"org": org_id, "pool_key": key})
-        ids = [c.id for c in pool.usable]
-        self.ensure_usage_rows(org_id, ids, "")
-        rows = []
-        for start in range(0, len(ids), 1000):
-            used = self.conn.execute(
-                sql.usage_of(), {"org": org_id, "ids": ids[start : start + 1000]}
-            )
-            use = {row.number_id: row for row in used}
-            for c in pool.usable[start : start + 1000]:
-                day, calls, last = use[c.id].day, use[c.id].calls, use[c.id].last_used_at
-                rows.append(
-                    {
-                        "org_id": org_id,
-                        "pool": key,
-                        "number_id": c.id,
-                        "day": day if last else "",
-                        "calls": calls if last else 0,
-                        "last_used_at": last or NEVER,
-                        "rested_until": c.rested_until,
-                        "mandate_ends": c.mandate_ends,
-                    }
-                )
-        for start in range(0, len(rows), 5000):
-            self.conn.execute(insert(s.pool_numbers), rows[start : start + 5000])
-        self.conn.execute(
-            update(s.caller_id_pools)
-            .where(s.caller_id_pools.c.org_id == org_id, s.caller_id_pools.c.pool == key)
-            .values(members=pool.fingerprint)
-        )
 
     def bump_config_version(self, org_id: str) -> int:
         """Tell every process that the org's call-path configuration changed; the new version."""
