@@ -21,7 +21,9 @@ then, each time in a process-fresh ``Desk`` (no index yet, as after a change):
 * **served**: the same changes made by this process while a server process (warmed) holds the
   indexes, and ``SETTLE`` seconds later its next outbound and inbound call over HTTP: once with
   its index refresher (``NUMBERDESK_INDEX_REFRESH_SECONDS=1``, the default), which has
-  refreshed the indexes by then, and once without (``0``), where the call refreshes them.
+  refreshed the indexes by then, and once without (``0``), where the call refreshes them;
+  then a call into the biggest area code after one of its numbers rested (its pool's copy
+  renewed by the refresher, or by the call).
 
     .venv/bin/python bench/rebuild.py [--size 1000000] [--calls 1000000] [--burst 4]
                                       [--parts start,burst,one,changes,served]
@@ -130,8 +132,29 @@ def served_changes(url: str, org: decisions.OrgData) -> None:
                         f"{_served_first_calls(org)}",
                         flush=True,
                     )
+                _biggest_pool_rested(desk, owner, org, round_, every)
     finally:
         desk.close()
+
+
+def _biggest_pool_rested(
+    desk: Desk, owner: Actor, org: decisions.OrgData, round_: int, every: str
+) -> None:
+    """A call into the org's biggest area code (by an agent with no caller ID: its pool picks)
+    ``SETTLE`` seconds after one of the area's numbers was rested: the pool's copy is renewed
+    by then with the refresher, else by this call."""
+    big = max(range(len(org.counts)), key=org.counts.__getitem__)
+    callee = next(c for c, area in zip(org.callees, org.callee_area, strict=True) if area == big)
+    body = {"agent_id": org.agents[2], "to": callee}
+    _first_call("/v1/decisions/outbound", body, org)  # the pool's first copy
+    rest_number(desk, owner, org.number_ids[org.ranges[big][0] + round_])
+    time.sleep(SETTLE)
+    took = _first_call("/v1/decisions/outbound", body, org)
+    print(
+        f"  served, refresher every {every} s: {SETTLE:.0f} s after a number of the biggest "
+        f"area code ({org.counts[big]:,} numbers) rested: outbound {took * 1e3:,.0f} ms",
+        flush=True,
+    )
 
 
 def _served_first_calls(org: decisions.OrgData) -> str:
