@@ -8,9 +8,9 @@ than a PBX waits for its answer). So a served process also looks, every
 configuration moved past the indexes it holds, and refreshes those itself, copying again
 the pools calls have used whose numbers changed (``callerid.warm_outbound_index``: a pick
 would copy first, 1.3 s for 15,000 numbers): a call after a change finds its index and its
-pool current, and a bulk change made 500 numbers a request is followed a
-few requests at a time instead of piling up into a whole build. Each look is one query; an
-index no call has needed yet is not built here (the warm-up builds those at start).
+pool current, and a bulk change made 500 numbers a request is followed a few requests at a
+time instead of piling up into a whole build. Each look is one query; an index no call has
+needed yet is not built here (the warm-up builds those at start).
 """
 
 from __future__ import annotations
