@@ -107,25 +107,18 @@ def warm_outbound_index(desk: Desk, org_id: str) -> None:
     renew_pool_copies(desk, org_id, indexed)
 
 
-def renew_pool_copies(desk: Desk, org_id: str, indexed: Indexed) -> int:
+def renew_pool_copies(desk: Desk, org_id: str, indexed: Indexed) -> None:
     """Copy again each pool a call has used whose numbers changed since its copy (O5), one
-    transaction each; how many were copied. A pick would copy it first otherwise, and wait:
-    1.3 s for a pool of 15,000 numbers (bench/README.md, nineteenth session)."""
+    transaction each. A pick would copy it first otherwise, and wait: 1.3 s for a pool of
+    15,000 numbers (bench/README.md, nineteenth session)."""
     with desk.store.transaction() as tx:
         copied = PoolCopies(tx.conn).fingerprints(org_id)
-    if not copied:
-        return 0
-    pools = pools_by_key(indexed.snapshot)
-    stale = [
-        (key, pools[key])
-        for key, fingerprint in copied.items()
-        if key in pools and pools[key].fingerprint != fingerprint
-    ]
-    renewed = 0
-    for key, pool in stale:
-        with desk.store.transaction() as tx:
-            renewed += PoolCopies(tx.conn).renew(org_id, key, pool)
-    return renewed
+    pools = pools_by_key(indexed.snapshot) if copied else {}
+    for key, fingerprint in copied.items():
+        pool = pools.get(key)
+        if pool is not None and pool.fingerprint != fingerprint:
+            with desk.store.transaction() as tx:
+                PoolCopies(tx.conn).renew(org_id, key, pool)
 
 
 def _current_index(desk: Desk, tx: Transaction, org: Org, held: Indexed | None) -> Indexed:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from numberdesk.services.callerid import warm_outbound_index
@@ -89,16 +88,17 @@ def refresh_moved(desk: Desk, refresher: Refresher) -> int:
     )
 
 
-Warm = Callable[[Desk, str], None]
-
-
 def _refresh_org(desk: Desk, refresher: Refresher, org_id: str, version: int) -> int:
-    """Refresh the org's indexes held at a version before ``version``; how many."""
-    held: list[tuple[str, type[Indexed | InboundIndex], Warm]] = [
-        (org_id, Indexed, warm_outbound_index),
-        (key_of(org_id), InboundIndex, warm_inbound_index),
+    """Refresh the org's indexes this process holds at a version before ``version``; how many."""
+    held = [
+        (desk.snapshots.get(org_id), warm_outbound_index),
+        (desk.snapshots.get(key_of(org_id)), warm_inbound_index),
     ]
-    moved = [warm for key, kind, warm in held if _held_before(desk, key, kind, version)]
+    moved = [
+        warm
+        for index, warm in held
+        if isinstance(index, Indexed | InboundIndex) and index.version < version
+    ]
     try:
         for warm in moved:
             warm(desk, org_id)
@@ -111,9 +111,3 @@ def _refresh_org(desk: Desk, refresher: Refresher, org_id: str, version: int) ->
         log.info("index refresher: org %s is refreshed again", org_id)
         refresher.failing.discard(org_id)
     return len(moved)
-
-
-def _held_before(desk: Desk, key: str, kind: type[Indexed | InboundIndex], version: int) -> bool:
-    """Whether this process holds the index under ``key``, made before ``version``."""
-    index = desk.snapshots.get(key)
-    return isinstance(index, kind) and index.version < version

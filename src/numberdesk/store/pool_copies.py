@@ -36,15 +36,13 @@ class PoolCopies:
         query = select(p.pool, p.members).where(p.org_id == org_id)
         return {row.pool: row.members for row in self.conn.execute(query)}
 
-    def renew(self, org_id: str, key: str, pool: Pool) -> bool:
-        """Copy the pool again unless its copy is current, holding its row as a pick does (a
-        pick of the pool waits meanwhile, then finds the copy current); whether it copied."""
+    def renew(self, org_id: str, key: str, pool: Pool) -> None:
+        """Copy the pool again unless its copy is current (another process renewed it), holding
+        its row as a pick does: a pick of the pool waits meanwhile, then finds it current."""
         values = {"org": org_id, "pool_key": key}
         members = self.conn.execute(sql.lock_pool(self.conn.dialect.name), values).scalar_one()
-        if members == pool.fingerprint:
-            return False
-        self.copy(org_id, key, pool)
-        return True
+        if members != pool.fingerprint:
+            self.copy(org_id, key, pool)
 
     def copy(self, org_id: str, key: str, pool: Pool) -> None:
         """Copy the pool's usable numbers, with their use so far, as ``pool_numbers`` rows."""
