@@ -11,8 +11,11 @@ from fastapi.testclient import TestClient
 
 from numberdesk.api.app import create_app
 from numberdesk.bootstrap import build_desk
+from numberdesk.domain.callerid_index import Pool
+from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import key_of
+from numberdesk.store.pool_copies import PoolCopies
 from tests.conftest import Api, settings_for
 from tests.integration.inbound_helpers import buy
 
@@ -55,3 +58,34 @@ def decide(api: Api, org: dict[str, Any]) -> Any:
     """An outbound decision for the org's owner."""
     body = {"agent_id": org["owner"], "to": "+12125550100"}
     return api.call("POST", "/v1/decisions/outbound", org["key"], json=body)
+
+
+def picking_in_new_york(api: Api, process_api: Api) -> tuple[dict[str, Any], dict[str, str]]:
+    """An org of three New York numbers and an outbound call its pool picks for (the agent has
+    no caller ID), made once through ``process_api`` so that the 212 pool is copied; the org,
+    and the call's body."""
+    org = new_org(api, "Acme", 3)
+    agent, _ = api.new_user(org["key"])
+    body = {"agent_id": agent["id"], "to": "+12125550100"}
+    first = process_api.call("POST", "/v1/decisions/outbound", org["key"], json=body)
+    assert first.json()["step"] == "local_presence"
+    return org, body
+
+
+def rest(api: Api, org: dict[str, Any], number_id: str) -> None:
+    """Rest one of the org's numbers by hand (O6)."""
+    answer = api.call("POST", f"/v1/numbers/{number_id}/rest", org["key"])
+    assert answer.status_code == 200, answer.text
+
+
+def new_york_pool(process: Desk, org_id: str) -> Pool:
+    """The 212 pool of the caller-ID index the process holds."""
+    index = process.snapshots.get(org_id)
+    assert isinstance(index, Indexed)
+    return index.snapshot.by_area_code[("US", "212")]
+
+
+def copied_new_york_pool(desk: Desk, org_id: str) -> str | None:
+    """The fingerprint the 212 pool's copy in the database was made with."""
+    with desk.store.transaction() as tx:
+        return PoolCopies(tx.conn).fingerprints(org_id)["local:US:212"]

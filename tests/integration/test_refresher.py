@@ -21,7 +21,16 @@ from numberdesk.store.orgs import OrgRepo
 from numberdesk.store.pool_copies import PoolCopies
 from tests.conftest import Api
 from tests.integration.inbound_helpers import inbound
-from tests.integration.served import decide, held_indexes, new_org, served
+from tests.integration.served import (
+    copied_new_york_pool,
+    decide,
+    held_indexes,
+    new_org,
+    new_york_pool,
+    picking_in_new_york,
+    rest,
+    served,
+)
 
 EVERY = 0.02  # seconds between the served process's looks
 
@@ -89,24 +98,15 @@ def test_a_change_made_elsewhere_is_refreshed_before_the_next_call_needs_it_a3(
 def test_a_pool_a_change_touches_is_copied_again_before_the_next_call_picks_from_it_o5(
     api: Api, desk: Desk, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    org = new_org(api, "Acme", 3)
-    agent, _ = api.new_user(org["key"])  # no caller ID: local presence picks among the three
-    body = {"agent_id": agent["id"], "to": "+12125550100"}
     with served(desk, database_url, index_refresh_seconds=EVERY) as (on_pbx, process):
-        first = on_pbx.call("POST", "/v1/decisions/outbound", org["key"], json=body)
-        assert first.json()["step"] == "local_presence"
+        org, body = picking_in_new_york(api, on_pbx)
         rested = org["number_ids"][1]
-        answer = api.call("POST", f"/v1/numbers/{rested}/rest", org["key"])
-        assert answer.status_code == 200, answer.text
+        rest(api, org, rested)
 
         def copy_is_current() -> bool:
-            index = process.snapshots.get(org["org_id"])
-            assert isinstance(index, Indexed)
-            pool = index.snapshot.by_area_code[("US", "212")]
-            with desk.store.transaction() as tx:
-                copied = PoolCopies(tx.conn).fingerprints(org["org_id"])
+            pool = new_york_pool(process, org["org_id"])
             resting = pool.members[rested].rested_until is not None
-            return resting and copied["local:US:212"] == pool.fingerprint
+            return resting and copied_new_york_pool(desk, org["org_id"]) == pool.fingerprint
 
         eventually(copy_is_current)
         copies: list[str] = []

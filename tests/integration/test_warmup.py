@@ -16,10 +16,18 @@ from numberdesk.services.callerid import warm_outbound_index
 from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import InboundIndex
-from numberdesk.store.pool_copies import PoolCopies
 from tests.conftest import Api
 from tests.integration.inbound_helpers import inbound
-from tests.integration.served import decide, held_indexes, new_org, served
+from tests.integration.served import (
+    copied_new_york_pool,
+    decide,
+    held_indexes,
+    new_org,
+    new_york_pool,
+    picking_in_new_york,
+    rest,
+    served,
+)
 
 
 @pytest.fixture
@@ -169,25 +177,13 @@ def test_a_process_shutting_down_stops_its_warm_up_after_the_org_under_way(
 def test_a_started_process_copies_again_the_pools_changed_while_it_was_down_o5(
     api: Api, desk: Desk, database_url: str
 ) -> None:
-    org = new_org(api, "Acme", 3)
-    agent, _ = api.new_user(org["key"])  # no caller ID: local presence picks among the three
-    body = {"agent_id": agent["id"], "to": "+12125550100"}
-    first = api.call("POST", "/v1/decisions/outbound", org["key"], json=body)
-    assert first.json()["step"] == "local_presence"  # the pool is copied
-    rested = api.call("POST", f"/v1/numbers/{org['number_ids'][1]}/rest", org["key"])
-    assert rested.status_code == 200  # now its copy is out of date
-
-    def copied() -> str | None:
-        with desk.store.transaction() as tx:
-            return PoolCopies(tx.conn).fingerprints(org["org_id"])["local:US:212"]
-
-    stale = copied()
+    org, _ = picking_in_new_york(api, api)  # this process copies the pool
+    rest(api, org, org["number_ids"][1])  # now its copy is out of date
+    stale = copied_new_york_pool(desk, org["org_id"])
     with served(desk, database_url, warm_indexes=True) as (on_pbx, process):
         eventually_ready(on_pbx)
-        index = process.snapshots.get(org["org_id"])
-        assert isinstance(index, Indexed)
-        pool = index.snapshot.by_area_code[("US", "212")]
-        assert copied() == pool.fingerprint != stale
+        fingerprint = new_york_pool(process, org["org_id"]).fingerprint
+        assert copied_new_york_pool(desk, org["org_id"]) == fingerprint != stale
 
 
 def test_with_warm_indexes_off_a_process_is_ready_at_once_and_builds_on_first_calls(
