@@ -827,25 +827,30 @@ def _state(index: str) -> tuple[int, dict[str, int]]:
 
 
 def start_server(database_url: str) -> subprocess.Popen[bytes]:
-    """uvicorn with ``WORKERS`` workers on this org's database; waits for /healthz. Migrates
-    first: the tree may have gained a migration since the database was made."""
+    """uvicorn with ``WORKERS`` workers of the bench's app on this org's database; waits for
+    /healthz. Migrates first: the tree may have gained a migration since the database was
+    made."""
     upgrade(database_url)
-    env = dict(os.environ, NUMBERDESK_DATABASE_URL=database_url)
-    uvicorn = str(Path(sys.executable).parent / "uvicorn")
-    command = [uvicorn, "bench.app:make", "--factory", "--workers", str(WORKERS)]
-    command += ["--port", str(PORT)]
-    server = subprocess.Popen(
-        [*command, "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = launch_server(database_url, "bench.app:make", WORKERS)
     try:
         answered_200(server, "/healthz", within=120)
     except RuntimeError:
         stop_server(server)
         raise
     return server
+
+
+def launch_server(database_url: str, app: str, workers: int, **env: str) -> subprocess.Popen[bytes]:
+    """uvicorn serving the factory ``app`` with ``workers`` workers on ``PORT``, on this
+    database, with ``env`` added to the environment (no waiting: see ``answered_200``)."""
+    uvicorn = str(Path(sys.executable).parent / "uvicorn")
+    command = [uvicorn, app, "--factory", "--workers", str(workers), "--port", str(PORT)]
+    return subprocess.Popen(
+        [*command, "--log-level", "warning"],
+        cwd=ROOT,
+        env=dict(os.environ, NUMBERDESK_DATABASE_URL=database_url, **env),
+        start_new_session=True,
+    )
 
 
 def answered_200(server: subprocess.Popen[bytes], path: str, within: float) -> float:

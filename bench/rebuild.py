@@ -34,16 +34,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import resource
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import decisions
@@ -99,15 +96,8 @@ def served_start(url: str, org: decisions.OrgData, *, warm: bool) -> None:
 def server_on(url: str, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
     """A server process (one worker) on the org's database with ``env`` added; it and when
     it was started."""
-    environment = dict(os.environ, NUMBERDESK_DATABASE_URL=url, **env)
-    uvicorn = str(Path(sys.executable).parent / "uvicorn")
-    command = [uvicorn, "numberdesk.bootstrap:build_app_from_env", "--factory", "--workers", "1"]
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [*command, "--port", str(decisions.PORT), "--log-level", "warning"],
-        env=environment,
-        start_new_session=True,
-    )
+    server = decisions.launch_server(url, "numberdesk.bootstrap:build_app_from_env", 1, **env)
     try:
         yield server, started
     finally:
