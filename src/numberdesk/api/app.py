@@ -11,8 +11,8 @@ from fastapi import APIRouter, FastAPI
 from numberdesk import __version__
 from numberdesk.api import metrics, problems
 from numberdesk.services.desk import Desk
-from numberdesk.services.refresher import start_refresher, stop_refresher
-from numberdesk.services.warmup import start_warmup, stop_warmup
+from numberdesk.services.refresher import start_refresher
+from numberdesk.services.warmup import start_warmup
 
 # A request is matched against the routes in this order, so the call path's come first.
 FEATURES = (
@@ -86,10 +86,9 @@ def _lifespan(
         every = settings.index_refresh_seconds
         app.state.refresher = start_refresher(desk, every) if every > 0 else None
         yield
-        if app.state.refresher is not None:
-            stop_refresher(app.state.refresher, wait_seconds=STOP_WAIT_SECONDS)
-        if app.state.warmup is not None:
-            stop_warmup(app.state.warmup, wait_seconds=STOP_WAIT_SECONDS)
+        for task in (app.state.refresher, app.state.warmup):
+            if task is not None:
+                task.halt(STOP_WAIT_SECONDS)
         if owns_desk:
             desk.close()
 

@@ -16,9 +16,9 @@ needed yet is not built here (the warm-up builds those at start).
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
+from numberdesk.services.background import Background
 from numberdesk.services.callerid import warm_outbound_index
 from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
@@ -29,7 +29,7 @@ log = logging.getLogger("numberdesk.refresher")
 
 
 @dataclass
-class Refresher:
+class Refresher(Background):
     """A process's background refresh of its indexes: how often it looks, what it did."""
 
     every: float  # seconds between looks
@@ -37,25 +37,11 @@ class Refresher:
     refreshed: int = 0  # indexes refreshed so far
     failing: set[str] = field(default_factory=set)  # orgs whose refresh failed last time
     database_lost: bool = False  # the last look could not read the orgs' versions
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
 
 
 def start_refresher(desk: Desk, every: float) -> Refresher:
     """Refresh ``desk``'s indexes every ``every`` seconds in a background thread."""
-    refresher = Refresher(every)
-    refresher.thread = threading.Thread(
-        target=keep_current, args=(desk, refresher), name="numberdesk-refresher", daemon=True
-    )
-    refresher.thread.start()
-    return refresher
-
-
-def stop_refresher(refresher: Refresher, wait_seconds: float) -> None:
-    """Stop looking; wait at most ``wait_seconds`` for a refresh under way."""
-    refresher.stop.set()
-    if refresher.thread is not None:
-        refresher.thread.join(wait_seconds)
+    return Refresher(every).started(keep_current, desk, "numberdesk-refresher")
 
 
 def keep_current(desk: Desk, refresher: Refresher) -> None:

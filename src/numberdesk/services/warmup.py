@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from numberdesk.services.background import Background
 from numberdesk.services.callerid import warm_outbound_index
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound import warm_inbound_index
@@ -28,16 +29,14 @@ log = logging.getLogger("numberdesk.warmup")
 
 
 @dataclass
-class Warmup:
-    """A process's warm-up: how far it has come, and how to stop it."""
+class Warmup(Background):
+    """A process's warm-up: how far it has come (``halt`` stops it before its next org)."""
 
     orgs: int | None = None  # how many orgs it warms, once read
     warmed: int = 0  # orgs done so far, those that failed included
     failed: int = 0
     seconds: float | None = None  # how long it took, once it has ended
-    stop: threading.Event = field(default_factory=threading.Event)
     ended: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
 
     @property
     def ready(self) -> bool:
@@ -47,20 +46,7 @@ class Warmup:
 
 def start_warmup(desk: Desk) -> Warmup:
     """Warm ``desk``'s call-path indexes in a background thread (``warm_indexes``)."""
-    warmup = Warmup()
-    warmup.thread = threading.Thread(
-        target=warm_indexes, args=(desk, warmup), name="numberdesk-warmup", daemon=True
-    )
-    warmup.thread.start()
-    return warmup
-
-
-def stop_warmup(warmup: Warmup, wait_seconds: float) -> None:
-    """Stop the warm-up before its next org; wait at most ``wait_seconds`` for the org under
-    way (an index build is not interrupted: at shutdown its thread dies with the process)."""
-    warmup.stop.set()
-    if warmup.thread is not None:
-        warmup.thread.join(wait_seconds)
+    return Warmup().started(warm_indexes, desk, "numberdesk-warmup")
 
 
 def warm_indexes(desk: Desk, warmup: Warmup) -> None:
