@@ -22,8 +22,11 @@ _lines = itertools.count(1000)
 T = TypeVar("T")
 
 
-def add_number(desk: Desk, org_id: str, kind: str = "voice", status: str = "active") -> str:
-    """Put a New York number straight into the org (as an order or a mask would leave it)."""
+def add_number(
+    desk: Desk, org_id: str, kind: str = "voice", status: str = "active", **fields: Any
+) -> str:
+    """Put a New York number straight into the org (as an order or a mask would leave it),
+    with any other ``fields`` of a ``Number`` given."""
     number = Number(
         org_id=org_id,
         id=new_id("num"),
@@ -35,6 +38,7 @@ def add_number(desk: Desk, org_id: str, kind: str = "voice", status: str = "acti
         origin=Origin.MASKED if kind == "masked" else Origin.PURCHASED,
         status=Status(status),
         created_at=desk.now(),
+        **fields,
     )
     with desk.store.transaction() as tx:
         tx.numbers.add(number)

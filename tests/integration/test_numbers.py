@@ -5,7 +5,6 @@ Rules N1-N3, N8, N11, N12, O3 (local presence), A1-A3.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Kind, Number, Origin, Status
 from numberdesk.services.desk import Desk
+from tests.integration.helpers import add_number
 
 if TYPE_CHECKING:
     from tests.conftest import Api
@@ -304,17 +304,11 @@ def test_the_call_path_reads_each_number_as_stored_and_skips_released_ones_n3_o4
     """The indexes' narrow read (``CallPathNumber``) holds what a whole ``Number`` row holds
     for every column it reads: statuses and kinds as such, times in UTC, the route's JSON."""
     org_id = api.new_org()["org_id"]
-    rested = Number(
-        org_id=org_id,
-        id=new_id("num"),
-        e164="+12125550148",
-        country="US",
-        area_code="212",
-        line_type="local",
-        kind=Kind.OMNI,
-        origin=Origin.PORTED_IN,
-        status=Status.SUSPENDED,
-        created_at=desk.now(),
+    rested = add_number(
+        desk,
+        org_id,
+        "omni",
+        "suspended",
         address_id="adr_1",
         forward_to="+12125550199",
         mandate_id="mnd_1",
@@ -322,16 +316,12 @@ def test_the_call_path_reads_each_number_as_stored_and_skips_released_ones_n3_o4
         rested_until=desk.now(),
         route={"type": "queue", "queue_id": "q_1"},
     )
+    released = add_number(desk, org_id, status="released")
     with desk.store.transaction() as tx:
-        tx.numbers.add(rested)
-    released = masked_number(desk, org_id, "+12125550149")
-    with desk.store.transaction() as tx:
-        tx.numbers.save(replace(tx.numbers.require(org_id, released), status=Status.RELEASED))
-    with desk.store.transaction() as tx:
-        whole = tx.numbers.require(org_id, rested.id)
+        whole = tx.numbers.require(org_id, rested)
         live = [n for page in tx.numbers.live_pages(org_id) for n in page]
-        both = tx.numbers.call_path_by_ids(org_id, [rested.id, released])
-    assert [n.id for n in live] == [rested.id]
+        both = tx.numbers.call_path_by_ids(org_id, [rested, released])
+    assert [n.id for n in live] == [rested]
     read = live[0]
     for name in read.__dataclass_fields__:
         assert getattr(read, name) == getattr(whole, name), name
@@ -339,4 +329,4 @@ def test_the_call_path_reads_each_number_as_stored_and_skips_released_ones_n3_o4
     assert read.rested_until.tzinfo is not None
     assert (read.kind, read.status) == (Kind.OMNI, Status.SUSPENDED)
     assert isinstance(read.kind, Kind)
-    assert [(n.id, n.is_live) for n in both] == sorted([(rested.id, True), (released, False)])
+    assert [(n.id, n.is_live) for n in both] == sorted([(rested, True), (released, False)])
