@@ -80,6 +80,9 @@ class Settings:
     # ... and refreshes those whose org's configuration moved this often (services/refresher;
     # 0: only when a call finds its index out of date).
     index_refresh_seconds: float = 1.0
+    # With several workers on one port, each starts taking calls only once warm; a worker
+    # started by a rolling restart (SIGHUP) may take this long (uvicorn's worker health check).
+    worker_warmup_seconds: int = 120
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -93,7 +96,7 @@ class Settings:
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             host=get("HOST", "127.0.0.1"),
             port=int(get("PORT", "8000")),
-            workers=int(get("WORKERS", "1")),
+            workers=_positive(get("WORKERS", "1"), "WORKERS"),
             admin_token=env.get("NUMBERDESK_ADMIN_TOKEN") or None,
             carrier=get("CARRIER", "sandbox"),
             sandbox_stock=int(get("SANDBOX_STOCK", "200")),
@@ -107,5 +110,8 @@ class Settings:
             warm_indexes=_on_or_off(get("WARM_INDEXES", "on"), "WARM_INDEXES"),
             index_refresh_seconds=_seconds(
                 get("INDEX_REFRESH_SECONDS", "1"), "INDEX_REFRESH_SECONDS"
+            ),
+            worker_warmup_seconds=_positive(
+                get("WORKER_WARMUP_SECONDS", "120"), "WORKER_WARMUP_SECONDS"
             ),
         )

@@ -52,6 +52,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def numberdesk(folder: Path) -> Iterator[str]:
     """``numberdesk serve`` on a new SQLite database in ``folder``; yields its URL."""
+    with serving(folder, workers=1) as (url, _process):
+        yield url
+
+
+@contextlib.contextmanager
+def serving(folder: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``numberdesk serve --workers N`` on a new SQLite database in ``folder`` (its output in
+    ``folder/numberdesk.log``), once it answers; yields its URL and its process."""
     port = free_port()
     env = dict(
         os.environ,
@@ -60,10 +68,10 @@ def numberdesk(folder: Path) -> Iterator[str]:
     )
     command = [str(Path(sys.executable).parent / "numberdesk")]
     subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
-    command += ["serve", "--port", str(port), "--workers", "1"]
+    command += ["serve", "--port", str(port), "--workers", str(workers)]
     url = f"http://127.0.0.1:{port}"
-    with _running(command, env, folder / "numberdesk.log", lambda: _healthy(url)):
-        yield url
+    with _running(command, env, folder / "numberdesk.log", lambda: _healthy(url)) as process:
+        yield url, process
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def kamailio(folder: Path, numberdesk_url: str, api_key: str) -> Iterator[Kamail
 @contextlib.contextmanager
 def _running(
     command: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool]
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """``command`` running in a process group of its own, its output in ``log``, once
     ``ready()`` (at most 30 s; its log in the error when it stops first); stopped after."""
     with log.open("wb") as output:
@@ -111,7 +119,7 @@ def _running(
         )
         try:
             _wait_for(ready, process, log)
-            yield
+            yield process
         finally:
             _stop(process)
 

@@ -4,6 +4,8 @@ says when it is ready for calls (``GET /readyz``)."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -11,12 +13,14 @@ from typing import Any
 
 import pytest
 
+from numberdesk.api.app import create_app
+from numberdesk.bootstrap import build_desk
 from numberdesk.services import warmup
 from numberdesk.services.callerid import warm_outbound_index
 from numberdesk.services.callerid_index import Indexed
 from numberdesk.services.desk import Desk
 from numberdesk.services.inbound_index import InboundIndex
-from tests.conftest import Api
+from tests.conftest import Api, settings_for
 from tests.integration.inbound_helpers import inbound
 from tests.integration.served import (
     copied_new_york_pool,
@@ -211,3 +215,59 @@ def test_readiness_is_refused_while_the_database_does_not_answer(
         monkeypatch.setattr(process.store, "ping", lambda: False)
         refused = api.call("GET", "/readyz")
         assert (refused.status_code, refused.json()["code"]) == (503, "database_unavailable")
+
+
+def test_a_worker_sharing_its_port_takes_calls_only_once_its_indexes_are_warm(
+    desk: Desk, database_url: str, orgs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = threading.Event()
+    begun, _first = blocking(monkeypatch, go)
+    threading.Timer(0.3, go.set).start()  # the warm-up holds each org until then
+    with served(desk, database_url, warm_indexes=True, workers=2) as (api, process):
+        assert go.is_set()  # it did not start serving while it was warming
+        readiness = api.call("GET", "/readyz")  # its very first answer
+        assert (readiness.status_code, readiness.json()["warmed"]) == (200, 2)
+        for org in orgs:
+            outbound, incoming = held_indexes(process, org["org_id"])
+            assert isinstance(outbound, Indexed)
+            assert isinstance(incoming, InboundIndex)
+    assert len(begun) == 2
+
+
+def test_a_worker_told_to_stop_while_it_warms_stops_waiting_and_passes_the_signal_on(
+    database_url: str, orgs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = threading.Event()
+    begun, first = blocking(monkeypatch, go)
+    heard: list[int] = []
+
+    def server_handler(sig: int, _frame: object) -> None:  # the server's own, as uvicorn's
+        heard.append(sig)
+
+    worker = build_desk(settings_for(database_url, warm_indexes=True, workers=2))
+    app = create_app(worker)
+
+    async def start_then_stop() -> float:
+        async with app.router.lifespan_context(app):
+            started = time.monotonic()
+            assert signal.getsignal(signal.SIGTERM) is server_handler  # given back
+            go.set()  # the org under way ends as the process shuts down
+        return started
+
+    async def seconds_to_start_once_told_to_stop() -> float:
+        starting = asyncio.create_task(start_then_stop())
+        assert await asyncio.to_thread(first.wait, 10)
+        told = time.monotonic()
+        signal.raise_signal(signal.SIGTERM)
+        return await starting - told
+
+    previous = signal.signal(signal.SIGTERM, server_handler)
+    try:
+        assert asyncio.run(seconds_to_start_once_told_to_stop()) < 2  # not after the org's 10 s
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        go.set()
+        worker.close()
+    assert heard == [signal.SIGTERM]
+    assert app.state.warmup.stop.is_set()
+    assert begun == [orgs[1]["org_id"]]  # the big org was never begun

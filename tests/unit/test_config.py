@@ -44,3 +44,21 @@ def test_a_served_process_refreshes_its_indexes_every_second_unless_told_otherwi
 def test_an_index_refresh_interval_that_is_not_seconds_is_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="NUMBERDESK_INDEX_REFRESH_SECONDS"):
         Settings.from_env({"NUMBERDESK_INDEX_REFRESH_SECONDS": raw})
+
+
+def test_workers_and_the_time_a_restarted_worker_may_take_to_warm_read_the_environment() -> None:
+    assert (Settings.from_env({}).workers, Settings.from_env({}).worker_warmup_seconds) == (1, 120)
+    told = {"NUMBERDESK_WORKERS": "4", "NUMBERDESK_WORKER_WARMUP_SECONDS": "300"}
+    assert (Settings.from_env(told).workers, Settings.from_env(told).worker_warmup_seconds) == (
+        4,
+        300,
+    )
+
+
+@pytest.mark.parametrize("name", ["WORKERS", "WORKER_WARMUP_SECONDS"])
+@pytest.mark.parametrize("raw", ["0", "-2", "many"])
+def test_a_worker_count_or_warm_up_time_that_is_not_a_positive_whole_number_is_refused(
+    name: str, raw: str
+) -> None:
+    with pytest.raises(ValueError, match=f"NUMBERDESK_{name}"):
+        Settings.from_env({f"NUMBERDESK_{name}": raw})

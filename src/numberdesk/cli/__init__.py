@@ -94,19 +94,24 @@ def serve(
         int | None, typer.Option(help="Worker processes (NUMBERDESK_WORKERS).")
     ] = None,
 ) -> None:
-    """Serve the API (and /docs) on the configured database; refuses an out-of-date schema."""
+    """Serve the API (and /docs) on the configured database; refuses an out-of-date schema.
+    With several workers, each takes calls only once its call-path indexes are warm, and a
+    SIGHUP replaces them one at a time, each old one serving until its replacement is warm."""
     import uvicorn
 
     settings = Settings.from_env()
     with open_desk():
         pass  # fail fast, with the reason (e.g. an old schema), before starting workers
+    workers = workers or settings.workers
     os.environ.setdefault("NUMBERDESK_DATABASE_URL", settings.database_url)
+    os.environ["NUMBERDESK_WORKERS"] = str(workers)  # each worker knows it shares its port
     uvicorn.run(
         "numberdesk.bootstrap:build_app_from_env",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=workers,
+        timeout_worker_healthcheck=settings.worker_warmup_seconds,
         log_level=settings.log_level,
         log_config=_log_config(settings.log_level),
     )
