@@ -23,10 +23,14 @@ then, each time in a process-fresh ``Desk`` (no index yet, as after a change):
   its index refresher (``NUMBERDESK_INDEX_REFRESH_SECONDS=1``, the default), which has
   refreshed the indexes by then, and once without (``0``), where the call refreshes them;
   then a call into the biggest area code after one of its numbers rested (its pool's copy
-  renewed by the refresher, or by the call).
+  renewed by the refresher, or by the call);
+* **workers**: ``numberdesk serve --workers 2`` on it, once ready, then ``kill -HUP`` (uvicorn
+  replaces each worker in turn) while a call is made every ``CALL_EVERY`` seconds, each on a
+  new connection: how long the restart took, and how long its calls waited (how many longer
+  than Kamailio's ``HTTP_TIMEOUT``, 2 s).
 
     .venv/bin/python bench/rebuild.py [--size 1000000] [--calls 1000000] [--burst 4]
-                                      [--parts start,burst,one,changes,served]
+                                      [--parts start,burst,one,changes,served,workers]
 """
 
 from __future__ import annotations
@@ -34,8 +38,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import resource
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +65,8 @@ from numberdesk.services.users import update_user
 from numberdesk.store.numbers import NumberRepo
 
 SETTLE = 3.0  # seconds between a change and the served process's next calls
+CALL_EVERY = 0.1  # seconds between two calls during a restart of the workers
+KAMAILIO_TIMEOUT = 2.0  # deploy/kamailio: HTTP_TIMEOUT
 
 
 def peak_gb() -> float:
@@ -170,6 +179,103 @@ def _first_call(path: str, body: dict[str, str], org: decisions.OrgData) -> floa
     if status != 200:
         raise RuntimeError(f"{path} answered {status}")
     return time.perf_counter() - started
+
+
+def workers_restart(url: str, org: decisions.OrgData) -> None:
+    """``numberdesk serve --workers 2``, ready, then restarted by SIGHUP under a steady trickle
+    of calls (outbound and inbound in turn): the restart's length and its calls' waits."""
+    command = [str(os.path.join(os.path.dirname(sys.executable), "numberdesk")), "serve"]
+    command += ["--workers", "2", "--port", str(decisions.PORT)]
+    env = dict(os.environ, NUMBERDESK_DATABASE_URL=url, NUMBERDESK_LOG_LEVEL="warning")
+    env["NUMBERDESK_WORKER_WARMUP_SECONDS"] = "3600"
+    started = time.perf_counter()
+    server = subprocess.Popen(command, cwd=decisions.ROOT, env=env, start_new_session=True)
+    try:
+        ready = decisions.answered_200(server, "/readyz", within=3600) - started
+        time.sleep(SETTLE)
+        old = _workers_of(server.pid)
+        calls = _calls_meanwhile(
+            org,
+            lambda: server.send_signal(signal.SIGHUP),
+            lambda: _replaced(server.pid, old),
+            after=max(SETTLE, ready),  # calls go on as long as a warm-up takes
+        )
+    finally:
+        decisions.stop_server(server)
+    restart, waits = calls
+    slow = sum(wait is None or wait > KAMAILIO_TIMEOUT for wait in waits)
+    answered = sorted(wait for wait in waits if wait is not None)
+    print(
+        f"  workers: /readyz after {ready:.1f} s; SIGHUP: both workers replaced after "
+        f"{restart:.1f} s; {len(waits)} calls from then to {max(SETTLE, ready):.0f} s after "
+        f"(one every {CALL_EVERY} s): "
+        f"{len(answered)} answered, p50 {_ms(answered, 0.5)}, p99 {_ms(answered, 0.99)}, "
+        f"slowest {_ms(answered, 1.0)}; {slow} failed or waited over {KAMAILIO_TIMEOUT:.0f} s",
+        flush=True,
+    )
+
+
+def _workers_of(pid: int) -> set[int]:
+    """The pids of the uvicorn workers of server ``pid`` (its children but multiprocessing's
+    resource tracker)."""
+    children: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as listed:
+            children |= {int(child) for child in listed.read().split()}
+    return {child for child in children if b"spawn_main" in _command_line(child)}
+
+
+def _command_line(pid: int) -> bytes:
+    """Process ``pid``'s command line (empty once it has ended)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as command:
+            return command.read()
+    except OSError:
+        return b""
+
+
+def _replaced(pid: int, old: set[int]) -> bool:
+    """Whether the server ``pid`` runs two workers, none of them of ``old``."""
+    workers = _workers_of(pid)
+    return len(workers) >= 2 and not workers & old
+
+
+def _calls_meanwhile(
+    org: decisions.OrgData, begin: Callable[[], None], done: Callable[[], bool], after: float
+) -> tuple[float, list[float | None]]:
+    """A call every ``CALL_EVERY`` s, ``begin()`` after the first, until ``done()`` and
+    ``after`` s more; how long from ``begin()`` to ``done()``, and each call's wait (None: it
+    failed)."""
+    finished: float | None = None
+    futures = []
+    with ThreadPoolExecutor(max_workers=256) as pool:
+        futures.append(pool.submit(_one_call, org, 0))
+        begin()
+        started = time.perf_counter()
+        while finished is None or time.perf_counter() < finished + after:
+            time.sleep(CALL_EVERY)
+            futures.append(pool.submit(_one_call, org, len(futures)))
+            if finished is None and done():
+                finished = time.perf_counter()
+    return (finished or started) - started, [future.result() for future in futures]
+
+
+def _one_call(org: decisions.OrgData, turn: int) -> float | None:
+    """One outbound (even turns) or inbound call's wait; None when it failed."""
+    path, body = "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}
+    if turn % 2:
+        path, body = "/v1/decisions/inbound", {"to": org.e164s[1], "from": org.callees[0]}
+    try:
+        return _first_call(path, body, org)
+    except (OSError, RuntimeError):
+        return None
+
+
+def _ms(waits: list[float], share: float) -> str:
+    """The wait at ``share`` of the sorted ``waits``, in milliseconds."""
+    if not waits:
+        return "-"
+    return f"{waits[min(len(waits) - 1, int(share * len(waits)))] * 1e3:,.0f} ms"
 
 
 def burst(url: str, org: decisions.OrgData, calls: int) -> None:
@@ -292,6 +398,7 @@ def main() -> None:
         "one": lambda: one_build(url, org),
         "changes": lambda: after_changes(url, org),
         "served": lambda: served_changes(url, org),
+        "workers": lambda: workers_restart(url, org),
     }
     try:
         for part in args.parts.split(","):
