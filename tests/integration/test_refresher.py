@@ -215,3 +215,29 @@ def test_a_process_stops_its_refresher_when_it_shuts_down_and_runs_none_when_tol
     assert not running.thread.is_alive()
     with served(desk, database_url, index_refresh_seconds=0) as (on_pbx, _process):
         assert on_pbx.client.app.state.refresher is None  # type: ignore[attr-defined]
+
+
+def builds_shown(api: Api) -> dict[str, float]:
+    """What ``/metrics`` says of the process's index builds, by metric and kind."""
+    lines = api.call("GET", "/metrics").text.splitlines()
+    shown = {}
+    for line in lines:
+        if line.startswith(("numberdesk_index_builds_total", "numberdesk_index_build_seconds")):
+            name, value = line.rsplit(" ", 1)
+            shown[name] = float(value)
+    return shown
+
+
+def test_metrics_count_every_index_build_and_refresh_a_call_waited_for_too(
+    api: Api, desk: Desk, database_url: str
+) -> None:
+    org = new_org(api, "Acme", 2)
+    with served(desk, database_url, index_refresh_seconds=0) as (on_pbx, _process):
+        assert decide(on_pbx, org).status_code == 200  # the call builds its index
+        show_number(api, org, org["numbers"][1])  # a change another process makes
+        assert decide(on_pbx, org).json()["caller_id"] == org["numbers"][1]  # refreshed by it
+        shown = builds_shown(on_pbx)
+    outbound = '{index="outbound"}'
+    assert shown[f"numberdesk_index_builds_total{outbound}"] == 2
+    assert shown['numberdesk_index_builds_total{index="inbound"}'] == 0
+    assert shown[f"numberdesk_index_build_seconds_total{outbound}"] > 0

@@ -1,5 +1,6 @@
 """Prometheus metrics: request counts and latencies by route template, and the call path's
-indexes in this process (held, warmed at start, refreshed in the background)."""
+indexes in this process (held, built or refreshed, warmed at start, refreshed in the
+background)."""
 
 from __future__ import annotations
 
@@ -66,10 +67,14 @@ class MetricsMiddleware:
             REQUESTS.labels(scope["method"], route, str(status)).inc()
 
 
+INDEX_KINDS = {"outbound": Indexed, "inbound": InboundIndex}  # the ``index`` label
+
+
 class IndexCollector(Collector):
     """The app's call-path indexes, read from its state when scraped (nothing is counted on
-    the call path): how many it holds of each kind, how its warm-up went, and what its
-    refresher did."""
+    the call path): how many it holds of each kind, how many builds and refreshes it made (a
+    call's, the warm-up's, the refresher's), how its warm-up went, and what its refresher
+    did."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -77,6 +82,7 @@ class IndexCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         """The metrics of this scrape."""
         yield self._held()
+        yield from self._builds()
         warmup: Warmup | None = self.app.state.warmup
         if warmup is not None:
             yield _gauge("warmup_orgs", "Orgs the start-up warm-up builds", warmup.orgs or 0)
@@ -108,9 +114,29 @@ class IndexCollector(Collector):
             "numberdesk_call_path_indexes", "Call-path indexes this process holds", labels=["index"]
         )
         indexes = [index for _, index in list(self.app.state.desk.snapshots.items())]
-        held.add_metric(["outbound"], sum(isinstance(i, Indexed) for i in indexes))
-        held.add_metric(["inbound"], sum(isinstance(i, InboundIndex) for i in indexes))
+        for label, kind in INDEX_KINDS.items():
+            held.add_metric([label], sum(isinstance(i, kind) for i in indexes))
         return held
+
+    def _builds(self) -> Iterator[Metric]:
+        """The index builds and refreshes this process made, and their time, by kind."""
+        snapshots = self.app.state.desk.snapshots
+        builds = CounterMetricFamily(
+            "numberdesk_index_builds",
+            "Call-path indexes this process built or refreshed (for a call, the warm-up or "
+            "the refresher)",
+            labels=["index"],
+        )
+        seconds = CounterMetricFamily(
+            "numberdesk_index_build_seconds",
+            "Time this process spent building or refreshing call-path indexes",
+            labels=["index"],
+        )
+        for label, kind in INDEX_KINDS.items():
+            builds.add_metric([label], snapshots.builds.get(kind, 0))
+            seconds.add_metric([label], snapshots.build_seconds.get(kind, 0.0))
+        yield builds
+        yield seconds
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
@@ -127,7 +153,7 @@ def install(app: FastAPI) -> None:
     @app.get(
         "/metrics",
         description="No auth. Prometheus text: request counts and latencies, and this "
-        "process's call-path indexes (held, warm-up, background refresher).",
+        "process's call-path indexes (held, builds, warm-up, background refresher).",
     )
     def metrics() -> Response:
         """Expose request counts and latencies, and the call path's indexes."""

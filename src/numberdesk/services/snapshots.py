@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Callable, ItemsView, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -68,13 +69,16 @@ T = TypeVar("T")
 
 
 class Snapshots:
-    """Indexes by key (e.g. an org id), each rebuilt by one thread at a time."""
+    """Indexes by key (e.g. an org id), each rebuilt by one thread at a time; how many builds
+    (or refreshes) of each kind this process made, and how long they took in all."""
 
     def __init__(self) -> None:
         self._held: dict[str, object] = {}
         self._dropped: dict[str, object] = {}  # found out of date; the next build refreshes it
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self.builds: dict[type, int] = {}
+        self.build_seconds: dict[type, float] = {}
 
     def get(self, key: str) -> object | None:
         """The index held under ``key``, if any (no lock: a dict read is atomic)."""
@@ -106,11 +110,18 @@ class Snapshots:
             if isinstance(held, kind) and held.version == org.config_version:
                 return held
             replaced = held if isinstance(held, kind) else self._dropped.get(key)
+            started = time.perf_counter()
             with collector_paused():
                 index = build(org, replaced if isinstance(replaced, kind) else None)
             self._held[key] = index
             self._dropped.pop(key, None)
+            self._count_build(kind, time.perf_counter() - started)
             return index
+
+    def _count_build(self, kind: type, seconds: float) -> None:
+        with self._guard:
+            self.builds[kind] = self.builds.get(kind, 0) + 1
+            self.build_seconds[kind] = self.build_seconds.get(kind, 0.0) + seconds
 
     def forget(self, key: str, index: object) -> None:
         """Drop ``index``, found out of date, unless another call has replaced it already:
