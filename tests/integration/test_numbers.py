@@ -5,9 +5,11 @@ Rules N1-N3, N8, N11, N12, O3 (local presence), A1-A3.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import text
 
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Kind, Number, Origin, Status
@@ -330,3 +332,29 @@ def test_the_call_path_reads_each_number_as_stored_and_skips_released_ones_n3_o4
     assert (read.kind, read.status) == (Kind.OMNI, Status.SUSPENDED)
     assert isinstance(read.kind, Kind)
     assert [(n.id, n.is_live) for n in both] == sorted([(rested, True), (released, False)])
+
+
+def test_a_stored_time_reads_back_as_the_same_instant_in_utc_on_every_backend(
+    api: Api, desk: Desk
+) -> None:
+    org_id = api.new_org()["org_id"]
+    helsinki = datetime(2026, 11, 25, 10, 30, tzinfo=timezone(timedelta(hours=2)))
+    rested = add_number(desk, org_id, rested_until=helsinki)
+    with desk.store.transaction() as tx:
+        read = tx.numbers.require(org_id, rested).rested_until
+        (narrow,) = tx.numbers.call_path_by_ids(org_id, [rested])
+    assert read == narrow.rested_until == helsinki
+    assert read is not None
+    assert read.tzinfo is UTC
+    assert read.hour == 8
+
+
+def test_a_stored_status_this_release_does_not_know_fails_naming_it(api: Api, desk: Desk) -> None:
+    org_id = api.new_org()["org_id"]
+    number_id = add_number(desk, org_id)
+    with desk.store.transaction() as tx:
+        tx.conn.execute(
+            text("UPDATE numbers SET status = 'mothballed' WHERE id = :id"), {"id": number_id}
+        )
+        with pytest.raises(ValueError, match="'mothballed' is not a valid Status"):
+            tx.numbers.require(org_id, number_id)
