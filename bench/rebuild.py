@@ -387,7 +387,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=1_000_000, help="recorded calls")
     parser.add_argument("--burst", type=int, default=4, help="decisions at once")
-    parser.add_argument("--parts", default="start,burst,one,changes,served", help="which, in order")
+    parser.add_argument(
+        "--parts", default="start,burst,one,changes,served,workers", help="which, in order"
+    )
     args = parser.parse_args()
     sizes = ["--sizes", str(args.size), "--calls", str(args.calls), "--http-seconds", "0"]
     options = decisions.parse_args(None, sizes)

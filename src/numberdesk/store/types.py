@@ -35,7 +35,8 @@ class UtcDateTime(TypeDecorator[datetime]):
     def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], datetime | None]:
         """Aware UTC datetimes out, after the dialect's own processing (SQLite's text), in one
         call per value: ``TypeDecorator``'s chain of calls around ``process_result_value``
-        cost a million-number index build a second (bench/README.md, twentieth session)."""
+        added 0.8 s to an index build's read of a million numbers (bench/README.md, twentieth
+        session)."""
         inner = self.impl_instance.result_processor(dialect, coltype)
 
         def utc(value: Any) -> datetime | None:
