@@ -158,13 +158,19 @@ def _biggest_pool_rested(
 
 def _served_first_calls(org: decisions.OrgData) -> str:
     """How long a served process's next outbound and inbound call take, in words."""
-    outbound = _first_call(
-        "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}, org
-    )
-    inbound = _first_call(
-        "/v1/decisions/inbound", {"to": org.e164s[1], "from": org.callees[0]}, org
-    )
+    outbound = _first_call(*_outbound(org), org)
+    inbound = _first_call(*_inbound(org), org)
     return f"outbound {outbound * 1e3:,.0f} ms, inbound {inbound * 1e3:,.0f} ms"
+
+
+def _outbound(org: decisions.OrgData) -> tuple[str, dict[str, str]]:
+    """The path and body of an agent's outbound call (the one the served parts make)."""
+    return "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}
+
+
+def _inbound(org: decisions.OrgData) -> tuple[str, dict[str, str]]:
+    """The path and body of a call into one of the org's numbers."""
+    return "/v1/decisions/inbound", {"to": org.e164s[1], "from": org.callees[0]}
 
 
 def _on(warm: bool) -> str:
@@ -184,7 +190,7 @@ def _first_call(path: str, body: dict[str, str], org: decisions.OrgData) -> floa
 def workers_restart(url: str, org: decisions.OrgData) -> None:
     """``numberdesk serve --workers 2``, ready, then restarted by SIGHUP under a steady trickle
     of calls (outbound and inbound in turn): the restart's length and its calls' waits."""
-    command = [str(os.path.join(os.path.dirname(sys.executable), "numberdesk")), "serve"]
+    command = [os.path.join(os.path.dirname(sys.executable), "numberdesk"), "serve"]
     command += ["--workers", "2", "--port", str(decisions.PORT)]
     env = dict(os.environ, NUMBERDESK_DATABASE_URL=url, NUMBERDESK_LOG_LEVEL="warning")
     env["NUMBERDESK_WORKER_WARMUP_SECONDS"] = "3600"
@@ -262,11 +268,8 @@ def _calls_meanwhile(
 
 def _one_call(org: decisions.OrgData, turn: int) -> float | None:
     """One outbound (even turns) or inbound call's wait; None when it failed."""
-    path, body = "/v1/decisions/outbound", {"agent_id": org.agents[0], "to": org.callees[0]}
-    if turn % 2:
-        path, body = "/v1/decisions/inbound", {"to": org.e164s[1], "from": org.callees[0]}
     try:
-        return _first_call(path, body, org)
+        return _first_call(*(_inbound(org) if turn % 2 else _outbound(org)), org)
     except (OSError, RuntimeError):
         return None
 
