@@ -1,7 +1,7 @@
 """Warming a served process's call-path indexes when it starts.
 
 An org's first call on a process waits while the process builds its caller-ID and inbound
-indexes: 17 s and 7 s at a million numbers (bench/README.md). A served process builds them
+indexes: 16 s and 5 s at a million numbers (bench/README.md). A served process builds them
 when it starts, in a background thread, every org's in turn, the orgs with the fewest numbers
 first, so that most orgs are ready soonest and calls find their indexes built (and the pools
 calls have used copied again where their numbers changed meanwhile). A call for an
@@ -9,7 +9,8 @@ org not yet warmed builds that org's index itself, as before, and the warm-up th
 current; a call for the org being warmed waits for that one build (``Snapshots.rebuilt``).
 
 The readiness probe (``GET /readyz``) answers 503 until the warm-up has ended, so that a
-PBX's dispatcher or a load balancer sends calls to the processes that are ready. An org whose
+PBX's dispatcher or a load balancer sends calls to the processes that are ready; a worker
+that shares its port with others takes no connection until then (``api/app``). An org whose
 warm-up fails (say the database was lost meanwhile) is logged and left to its first call.
 """
 
