@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, Dialect, String, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 E = TypeVar("E", bound=StrEnum)
+R = TypeVar("R")
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 # A nullable JSON column where Python None is SQL NULL (not the JSON value null), so
@@ -37,17 +38,13 @@ class UtcDateTime(TypeDecorator[datetime]):
         call per value: ``TypeDecorator``'s chain of calls around ``process_result_value``
         added 0.8 s to an index build's read of a million numbers (bench/README.md, twentieth
         session)."""
-        inner = self.impl_instance.result_processor(dialect, coltype)
 
-        def utc(value: Any) -> datetime | None:
-            if inner is not None:
-                value = inner(value)
+        def utc(value: datetime | None) -> datetime | None:
             if value is None:
                 return None
-            at: datetime = value
-            return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-        return utc
+        return _after(self.impl_instance.result_processor(dialect, coltype), utc)
 
 
 class EnumText(TypeDecorator[E], Generic[E]):
@@ -66,16 +63,20 @@ class EnumText(TypeDecorator[E], Generic[E]):
     def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], E | None]:
         """The member stored, looked up by its value in one call (see ``UtcDateTime``); a value
         that is none of the enum's fails as the enum would."""
-        inner = self.impl_instance.result_processor(dialect, coltype)
         members: dict[Any, E] = {member.value: member for member in self.enum}
         enum = self.enum
 
         def member(value: Any) -> E | None:
-            if inner is not None:
-                value = inner(value)
             if value is None:
                 return None
             found = members.get(value)
             return enum(value) if found is None else found
 
-        return member
+        return _after(self.impl_instance.result_processor(dialect, coltype), member)
+
+
+def _after(inner: Callable[[Any], Any] | None, convert: Callable[[Any], R]) -> Callable[[Any], R]:
+    """``convert`` applied to what the dialect's own processing ``inner`` (if any) returns."""
+    if inner is None:
+        return convert
+    return lambda value: convert(inner(value))
