@@ -47,12 +47,10 @@ def test_an_index_refresh_interval_that_is_not_seconds_is_refused(raw: str) -> N
 
 
 def test_workers_and_the_time_a_restarted_worker_may_take_to_warm_read_the_environment() -> None:
-    assert (Settings.from_env({}).workers, Settings.from_env({}).worker_warmup_seconds) == (1, 120)
-    told = {"NUMBERDESK_WORKERS": "4", "NUMBERDESK_WORKER_WARMUP_SECONDS": "300"}
-    assert (Settings.from_env(told).workers, Settings.from_env(told).worker_warmup_seconds) == (
-        4,
-        300,
-    )
+    default = Settings.from_env({})
+    assert (default.workers, default.worker_warmup_seconds) == (1, 120)
+    told = Settings.from_env({"NUMBERDESK_WORKERS": "4", "NUMBERDESK_WORKER_WARMUP_SECONDS": "300"})
+    assert (told.workers, told.worker_warmup_seconds) == (4, 300)
 
 
 @pytest.mark.parametrize("name", ["WORKERS", "WORKER_WARMUP_SECONDS"])
