@@ -845,8 +845,14 @@ def launch_server(database_url: str, app: str, workers: int, **env: str) -> subp
     database, with ``env`` added to the environment (no waiting: see ``answered_200``)."""
     uvicorn = str(Path(sys.executable).parent / "uvicorn")
     command = [uvicorn, app, "--factory", "--workers", str(workers), "--port", str(PORT)]
+    return launch([*command, "--log-level", "warning"], database_url, **env)
+
+
+def launch(command: list[str], database_url: str, **env: str) -> subprocess.Popen[bytes]:
+    """``command`` (a server) in a process group of its own, on this database, with ``env``
+    added to the environment (``stop_server`` stops the group)."""
     return subprocess.Popen(
-        [*command, "--log-level", "warning"],
+        command,
         cwd=ROOT,
         env=dict(os.environ, NUMBERDESK_DATABASE_URL=database_url, **env),
         start_new_session=True,

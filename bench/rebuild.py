@@ -192,10 +192,10 @@ def workers_restart(url: str, org: decisions.OrgData) -> None:
     of calls (outbound and inbound in turn): the restart's length and its calls' waits."""
     command = [os.path.join(os.path.dirname(sys.executable), "numberdesk"), "serve"]
     command += ["--workers", "2", "--port", str(decisions.PORT)]
-    env = dict(os.environ, NUMBERDESK_DATABASE_URL=url, NUMBERDESK_LOG_LEVEL="warning")
-    env["NUMBERDESK_WORKER_WARMUP_SECONDS"] = "3600"
     started = time.perf_counter()
-    server = subprocess.Popen(command, cwd=decisions.ROOT, env=env, start_new_session=True)
+    server = decisions.launch(
+        command, url, NUMBERDESK_LOG_LEVEL="warning", NUMBERDESK_WORKER_WARMUP_SECONDS="3600"
+    )
     try:
         ready = decisions.answered_200(server, "/readyz", within=3600) - started
         time.sleep(SETTLE)
