@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from numberdesk.domain.groups import MAX_DAILY_CAP
 from numberdesk.services.desk import Desk
 from tests.integration.helpers import add_number, audit, e164_of, post
 
@@ -170,15 +171,24 @@ def test_bad_caller_id_policy_is_422_naming_the_step_o3(
     assert campaigns(api, key) == [campaign]
 
 
-@pytest.mark.parametrize("cap", [0, -5, 2.5, "10", True])
-def test_daily_cap_must_be_a_whole_number_of_at_least_one_o6(api: Api, cap: object) -> None:
+@pytest.mark.parametrize("cap", [0, -5, 2.5, "10", True, MAX_DAILY_CAP + 1, 2**31, 10**30])
+def test_daily_cap_must_be_a_whole_number_from_one_to_its_most_o6(api: Api, cap: object) -> None:
     key = api.new_org()["api_key"]
+    capped = post(api, key, "/v1/campaigns", {"name": "Capped", "daily_cap": 5})
 
-    response = api.call("POST", "/v1/campaigns", key, json={"name": "Capped", "daily_cap": cap})
+    created = api.call("POST", "/v1/campaigns", key, json={"name": "Other", "daily_cap": cap})
+    patched = api.call("PATCH", f"/v1/campaigns/{capped['id']}", key, json={"daily_cap": cap})
 
-    assert response.status_code == 422
-    assert "daily_cap" in response.json()["detail"]
-    assert campaigns(api, key) == []
+    for response in (created, patched):
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "daily_cap"
+    assert campaigns(api, key) == [capped]
+
+
+def test_daily_cap_may_be_as_high_as_its_most_o6(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    made = post(api, key, "/v1/campaigns", {"name": "Busy", "daily_cap": MAX_DAILY_CAP})
+    assert made["daily_cap"] == MAX_DAILY_CAP
 
 
 def test_duplicate_campaign_name_is_409_and_changes_nothing(api: Api) -> None:

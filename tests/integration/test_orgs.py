@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from numberdesk.domain.groups import MAX_DAILY_CAP
+from numberdesk.domain.resting import MAX_REST_DAYS, MAX_SPAM_THRESHOLD
 from numberdesk.services.desk import Desk
 from tests.conftest import ADMIN_TOKEN, Api
 
@@ -86,6 +88,25 @@ def test_org_name_country_or_timezone_sent_as_null_is_refused_and_kept(api: Api)
         assert response.json()["errors"][0]["field"] == field
     assert api.call("GET", "/v1/org", key).json() == before
     assert api.audit_count(key) == audited
+
+
+def test_caps_and_spam_settings_out_of_range_are_refused_and_kept_o6(api: Api) -> None:
+    """Integers past what a setting can mean (or the database can hold) were a 500."""
+    key = api.new_org()["api_key"]
+    before, audited = api.call("GET", "/v1/org", key).json(), api.audit_count(key)
+    most = {"daily_cap": MAX_DAILY_CAP, "spam_threshold": MAX_SPAM_THRESHOLD}
+    most["spam_rest_days"] = MAX_REST_DAYS
+    for field, highest in most.items():
+        for value in (0, highest + 1, 2**31, 2**63, 10**30):
+            response = api.call("PATCH", "/v1/org", key, json={field: value})
+            assert response.status_code == 422, (field, value, response.text)
+            assert response.json()["errors"][0]["field"] == field
+            assert f"from 1 to {highest:,}" in response.json()["detail"]
+    assert api.call("GET", "/v1/org", key).json() == before
+    assert api.audit_count(key) == audited
+    highest_of_all = api.call("PATCH", "/v1/org", key, json=most)
+    assert highest_of_all.status_code == 200, highest_of_all.text
+    assert {field: highest_of_all.json()[field] for field in most} == most
 
 
 def test_agent_cannot_change_org_settings_a2(api: Api) -> None:

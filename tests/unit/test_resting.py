@@ -13,8 +13,11 @@ from numberdesk.domain.orgs import Actor, Role
 from numberdesk.domain.resting import (
     HAND_REASON,
     MAX_REST_DAYS,
+    MAX_SPAM_THRESHOLD,
     SpamReport,
     check_reason,
+    check_spam_rest_days,
+    check_spam_threshold,
     check_until,
     distinct_reporters,
     is_resting,
@@ -131,6 +134,16 @@ def test_until_in_the_past_too_far_or_without_offset_is_invalid_field_o6(
     assert refused.value.code == "invalid_field"
     assert refused.value.errors[0].field == "until"
     assert words in refused.value.detail
+
+
+def test_spam_settings_take_whole_numbers_up_to_their_most_o6() -> None:
+    assert check_spam_threshold(MAX_SPAM_THRESHOLD) == MAX_SPAM_THRESHOLD
+    assert check_spam_rest_days(MAX_REST_DAYS) == MAX_REST_DAYS
+    for check, most in ((check_spam_threshold, MAX_SPAM_THRESHOLD), (check_spam_rest_days, 365)):
+        for bad in (0, -1, most + 1, 2**31, 10**30, 2.5, "3", True, None):
+            with pytest.raises(Invalid) as refused:
+                check(bad)
+            assert f"from 1 to {most:,}" in refused.value.detail
 
 
 def test_until_text_must_be_a_time_o6() -> None:

@@ -8,6 +8,8 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
+from numberdesk.domain.groups import MAX_DAILY_CAP
+
 T = TypeVar("T")
 NUL = "\x00"
 
@@ -65,3 +67,4 @@ def json_answer(model: BaseModel) -> Response:
 MANAGER = "Role: owner or admin."
 ANY_USER = "Role: any user of the organisation (owner, admin or agent)."
 PLATFORM = "Auth: the platform's NUMBERDESK_ADMIN_TOKEN."
+DAILY_CAP_HELP = f"Calls per number per day, 1 to {MAX_DAILY_CAP:,}; null for no cap (O6)."

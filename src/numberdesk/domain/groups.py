@@ -8,6 +8,8 @@ from datetime import datetime
 from numberdesk.domain.errors import Conflict, FieldError, Invalid, invalid_field
 from numberdesk.domain.numbers import Capability, Number, require_capability
 
+MAX_DAILY_CAP = 100_000  # calls per number per day; one call a second all day is 86,400
+
 
 @dataclass
 class Group:
@@ -46,11 +48,14 @@ def check_ids(value: object, field: str, limit: int = 1000) -> list[str]:
 
 
 def check_daily_cap(value: object) -> int | None:
-    """A campaign's daily cap per number: a whole number of at least 1, or null for none (O6)."""
+    """A daily cap of calls per number (an org's or a campaign's): a whole number from 1 to
+    MAX_DAILY_CAP, or null for none (O6)."""
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise invalid_field("daily_cap", "must be a whole number of at least 1, or null for no cap")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_DAILY_CAP:
+        raise invalid_field(
+            "daily_cap", f"give a whole number from 1 to {MAX_DAILY_CAP:,}, or null for no cap"
+        )
     return value
 
 

@@ -22,6 +22,7 @@ from numberdesk.domain.orgs import Actor
 REPORT_WINDOW_DAYS = 7
 REPORT_WINDOW = timedelta(days=REPORT_WINDOW_DAYS)
 MAX_REST_DAYS = 365
+MAX_SPAM_THRESHOLD = 1_000  # reporting users within REPORT_WINDOW_DAYS
 MAX_REASON = 300  # the rest_reason column's length
 HAND_REASON = "rested by hand"
 
@@ -101,6 +102,24 @@ def rested(number: Number, until: datetime, reason: str) -> Number:
 def woken(number: Number, now: datetime) -> Number:
     """The number back in caller ID now; reports made before now no longer count (O6)."""
     return dataclasses.replace(number, rested_until=now, rest_reason=None)
+
+
+def check_spam_threshold(value: object) -> int:
+    """How many users' reports within REPORT_WINDOW_DAYS make a number rest: 1 to
+    MAX_SPAM_THRESHOLD (O6)."""
+    return _whole_number("spam_threshold", value, MAX_SPAM_THRESHOLD, "users")
+
+
+def check_spam_rest_days(value: object) -> int:
+    """How many days a number rests once reports made it: 1 to MAX_REST_DAYS, the longest
+    rest by hand too (O6)."""
+    return _whole_number("spam_rest_days", value, MAX_REST_DAYS, "days")
+
+
+def _whole_number(field: str, value: object, most: int, unit: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise invalid_field(field, f"give a whole number of {unit} from 1 to {most:,}")
+    return value
 
 
 def check_until(value: datetime | None, now: datetime, rest_days: int) -> datetime:

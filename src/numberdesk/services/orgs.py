@@ -11,6 +11,7 @@ from typing import Any
 
 from numberdesk.domain.callerid import check_policy
 from numberdesk.domain.errors import Invalid, Unauthenticated, invalid_field
+from numberdesk.domain.groups import check_daily_cap
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Capability, require_capability
 from numberdesk.domain.orgs import (
@@ -23,6 +24,7 @@ from numberdesk.domain.orgs import (
     require_manager,
 )
 from numberdesk.domain.phones import parse_phone, supported_country
+from numberdesk.domain.resting import check_spam_rest_days, check_spam_threshold
 from numberdesk.domain.users import ApiKey, Presence, User, check_email
 from numberdesk.services.audit import record
 from numberdesk.services.desk import Desk
@@ -186,17 +188,13 @@ def _clean_org_changes(tx: Transaction, org: Org, changes: dict[str, Any]) -> di
             clean[key] = check_policy(list(value or []))
         elif key == "default_caller_id":
             clean[key] = _default_caller_id(tx, org, value)
-        elif key in ("spam_threshold", "spam_rest_days", "daily_cap"):
-            clean[key] = _positive(key, value, optional=key == "daily_cap")
+        elif key == "daily_cap":
+            clean[key] = check_daily_cap(value)
+        elif key == "spam_threshold":
+            clean[key] = check_spam_threshold(value)
+        elif key == "spam_rest_days":
+            clean[key] = check_spam_rest_days(value)
     return clean
-
-
-def _positive(key: str, value: Any, *, optional: bool) -> int | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise invalid_field(key, "must be a whole number of at least 1")
-    return value
 
 
 def _default_caller_id(tx: Transaction, org: Org, value: str | None) -> str | None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from numberdesk.api.deps import ActorDep, Cursor, DeskDep, Limit
 from numberdesk.api.idempotency import RETRY_SAFE, OnceDep
-from numberdesk.api.schemas import ANY_USER, MANAGER, Body, ListOf
+from numberdesk.api.schemas import ANY_USER, DAILY_CAP_HELP, MANAGER, Body, ListOf
 from numberdesk.domain.groups import Campaign, Group
 from numberdesk.services import groups
 
@@ -61,7 +61,7 @@ class CampaignCreate(Body):
     caller_id_policy: list[str] | None = Field(
         default=None, description=POLICY_HELP, examples=[["local_presence", "campaign"]]
     )
-    daily_cap: StrictInt | None = Field(default=None, description="Calls per number per day, >= 1.")
+    daily_cap: StrictInt | None = Field(default=None, description=DAILY_CAP_HELP)
     sticky: StrictBool = Field(default=True, description="Show a callee the number they saw last.")
 
 
@@ -72,7 +72,7 @@ class CampaignPatch(Body):
     number_ids: Ids | None = Field(default=None, max_length=1000)
     group_ids: Ids | None = Field(default=None, max_length=1000)
     caller_id_policy: list[str] | None = Field(default=None, description=POLICY_HELP)
-    daily_cap: StrictInt | None = None
+    daily_cap: StrictInt | None = Field(default=None, description=DAILY_CAP_HELP)
     sticky: StrictBool | None = None
 
 

@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 
 from numberdesk.api.deps import ActorDep, DeskDep, platform_admin
 from numberdesk.api.idempotency import RETRY_SAFE, OnceDep
-from numberdesk.api.schemas import ANY_USER, MANAGER, PLATFORM, Body
+from numberdesk.api.schemas import ANY_USER, DAILY_CAP_HELP, MANAGER, PLATFORM, Body
 from numberdesk.domain.orgs import Org
+from numberdesk.domain.resting import MAX_REST_DAYS, MAX_SPAM_THRESHOLD, REPORT_WINDOW_DAYS
 from numberdesk.services import orgs, users
 
 router = APIRouter(tags=["organisations"])
@@ -61,9 +62,16 @@ class OrgPatch(Body):
     timezone: str | None = None
     default_caller_id: str | None = None
     caller_id_policy: list[str] | None = None
-    daily_cap: int | None = None
-    spam_threshold: int | None = None
-    spam_rest_days: int | None = None
+    daily_cap: int | None = Field(default=None, description=DAILY_CAP_HELP)
+    spam_threshold: int | None = Field(
+        default=None,
+        description=f"Users whose spam reports within {REPORT_WINDOW_DAYS} days make a number "
+        f"rest, 1 to {MAX_SPAM_THRESHOLD:,} (O6).",
+    )
+    spam_rest_days: int | None = Field(
+        default=None,
+        description=f"Days a number rests once reports made it, 1 to {MAX_REST_DAYS} (O6).",
+    )
 
 
 class KeyCreate(Body):
