@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from numberdesk.bootstrap import build_desk
 from numberdesk.domain.errors import Unauthenticated
 from numberdesk.services.desk import Desk
 from numberdesk.services.orgs import authenticate
+from numberdesk.store.orgs import UserRepo
 from tests.conftest import Api, settings_for
 from tests.integration.helpers import add_number
 
@@ -79,6 +82,51 @@ def test_duplicate_email_is_refused_with_409(api: Api) -> None:
     assert response.status_code == 409
     assert response.json()["code"] == "duplicate_email"
     assert api.audit_count(key) == before
+
+
+def test_an_email_taken_by_a_request_at_the_same_moment_is_a_409_not_a_500(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check for a live user with the e-mail ran before another request's insert landed:
+    the database's unique index refuses the second, and the API says which field clashed."""
+    key = api.new_org()["api_key"]
+    sam, _ = api.new_user(key, email="sam@example.com")
+    other, _ = api.new_user(key, email="other@example.com")
+    before = api.audit_count(key)
+    monkeypatch.setattr(UserRepo, "by_email", lambda *_: None)  # as if not yet committed
+
+    added = api.call(
+        "POST", "/v1/users", key, json={"name": "Sam 2", "email": sam["email"], "role": "agent"}
+    )
+    changed = api.call("PATCH", f"/v1/users/{other['id']}", key, json={"email": sam["email"]})
+
+    for response in (added, changed):
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "duplicate_email"
+        assert response.json()["errors"][0]["field"] == "email"
+    assert api.audit_count(key) == before
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_concurrent_users_with_one_email_make_one_user_and_409s(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    start, answers = threading.Barrier(8), []
+
+    def add() -> None:
+        start.wait()
+        body = {"name": "Twin", "email": "twin@example.com", "role": "agent"}
+        answers.append(api.call("POST", "/v1/users", key, json=body).status_code)
+
+    threads = [threading.Thread(target=add) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == [201] + [409] * 7
+    users = api.call("GET", "/v1/users", key).json()["items"]
+    assert [u["email"] for u in users].count("twin@example.com") == 1
 
 
 def test_agent_cannot_add_or_change_other_users_a2(api: Api) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 
-from numberdesk.domain.errors import invalid_field
+from numberdesk.domain.errors import Conflict, FieldError, invalid_field
 from numberdesk.domain.orgs import Role
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,6 +65,17 @@ def check_email(value: str, what: str = "email") -> str:
     if not _EMAIL.match(text):
         raise invalid_field(what, f"{value!r} is not an e-mail address")
     return text
+
+
+def duplicate_email(email: str, holder: str | None) -> Conflict:
+    """The 409 for a second live user with the same e-mail in one org (``holder``: the user
+    who has it, when known; a request that raced another to it does not know)."""
+    who = f"user {holder}" if holder else "another user, given it at the same moment"
+    return Conflict(
+        "duplicate_email",
+        f"{email} is already the e-mail of {who}; use another e-mail.",
+        errors=[FieldError("email", f"{email} is taken by another user")],
+    )
 
 
 def check_extension(value: str) -> str:

@@ -17,6 +17,7 @@ from numberdesk.domain.users import (
     check_business_hours,
     check_email,
     check_extension,
+    duplicate_email,
 )
 from numberdesk.services.audit import record
 from numberdesk.services.desk import Desk
@@ -187,7 +188,7 @@ def _check_keeps_an_owner(tx: Transaction, before: User, role: Role) -> None:
 def _check_unique_email(tx: Transaction, org_id: str, email: str, user_id: str | None) -> None:
     other = tx.users.by_email(org_id, email)
     if other is not None and other.id != user_id:
-        raise Conflict("duplicate_email", f"{email} is already the e-mail of user {other.id}.")
+        raise duplicate_email(email, other.id)
 
 
 def _usable_number(tx: Transaction, org_id: str, number_id: str) -> Number:

@@ -7,11 +7,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Executable
 
 from numberdesk.domain.errors import not_found
 from numberdesk.domain.orgs import Actor, Org, Role
-from numberdesk.domain.users import ApiKey, User
+from numberdesk.domain.users import ApiKey, User, duplicate_email
 from numberdesk.store import schema as s
 from numberdesk.store.numbers import is_live_row
 from numberdesk.store.pipeline import Pipeline
@@ -98,6 +99,21 @@ class UserRepo(Repo[User]):
     table = s.users
     cls = User
     entity = "user"
+
+    def add(self, entity: User) -> User:
+        """Insert a new user; 409 when a concurrent request gave another live user the same
+        e-mail first (the unique index on live e-mails)."""
+        try:
+            return super().add(entity)
+        except IntegrityError:
+            raise duplicate_email(entity.email, None) from None
+
+    def save(self, entity: User) -> User:
+        """Write a user's columns; 409 like ``add`` for an e-mail taken meanwhile."""
+        try:
+            return super().save(entity)
+        except IntegrityError:
+            raise duplicate_email(entity.email, None) from None
 
     def get(self, org_id: str, id_: str) -> User | None:
         """A user who has not been deleted."""
