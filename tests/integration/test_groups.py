@@ -8,7 +8,7 @@ import pytest
 
 from numberdesk.services.desk import Desk
 from numberdesk.store.groups import CampaignRepo, GroupRepo
-from tests.integration.helpers import add_number, audit, e164_of
+from tests.integration.helpers import add_number, at_once, audit, e164_of
 
 if TYPE_CHECKING:
     from tests.conftest import Api
@@ -241,6 +241,22 @@ def test_deleting_a_group_takes_it_out_of_its_campaigns_n12(api: Api, desk: Desk
     assert sorted(change["before"]["group_ids"]) == sorted([kept["id"], doomed["id"]])
     assert change["after"]["group_ids"] == [kept["id"]]
     assert api.call("GET", f"/v1/groups/{kept['id']}", key).json()["number_ids"] == [number]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_group_deleted_by_several_requests_at_once_is_deleted_once_n12_a3(
+    api: Api, desk: Desk
+) -> None:
+    org = api.new_org()
+    key = org["api_key"]
+    group = make_group(api, key, "Doomed", [add_number(desk, org["org_id"])])
+    path = f"/v1/groups/{group['id']}"
+
+    answers = at_once(*[lambda: api.call("DELETE", path, key)] * 6)
+
+    assert sorted(a.status_code for a in answers) == [204] + [404] * 5
+    assert [e["action"] for e in audit(api, key, "group")].count("delete") == 1
 
 
 def test_a_name_taken_by_a_concurrent_request_is_still_409_not_500(

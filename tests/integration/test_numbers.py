@@ -14,7 +14,7 @@ from sqlalchemy import text
 from numberdesk.domain.ids import new_id
 from numberdesk.domain.numbers import Kind, Number, Origin, Status
 from numberdesk.services.desk import Desk
-from tests.integration.helpers import add_number
+from tests.integration.helpers import add_number, at_once, audit
 
 if TYPE_CHECKING:
     from tests.conftest import Api
@@ -276,6 +276,31 @@ def test_release_takes_the_number_out_of_everything_n8(api: Api) -> None:
         ("user", user["id"]): "update",
         ("org", made["org_id"]): "update",
     }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_concurrent_changes_of_one_number_are_made_one_after_another_n8(api: Api) -> None:
+    """Two edits at once used to clash over the number's area codes (a 500); two releases at
+    once both released it."""
+    key = api.new_org()["api_key"]
+    number = buy(api, key)[0]
+    path = f"/v1/numbers/{number['id']}"
+    mapped = [["646"], ["332"], ["917"], ["646", "332"]] * 2
+
+    edits = at_once(
+        *[
+            lambda codes=codes: api.call("PATCH", path, key, json={"area_codes": codes})
+            for codes in mapped
+        ]
+    )
+    assert [e.status_code for e in edits] == [200] * 8
+    now_mapped = sorted(api.call("GET", path, key).json()["area_codes"][1:])
+    assert now_mapped in [sorted(codes) for codes in mapped]
+
+    releases = at_once(*[lambda: api.call("DELETE", path, key)] * 8)
+    assert sorted(r.status_code for r in releases) == [200] + [409] * 7
+    assert [e["action"] for e in audit(api, key, "number")].count("release") == 1
 
 
 def test_released_number_is_never_offered_again_and_twice_is_409_n8(api: Api) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import text
 
 from numberdesk.domain.groups import MAX_DAILY_CAP
 from numberdesk.domain.resting import MAX_REST_DAYS, MAX_SPAM_THRESHOLD
 from numberdesk.services.desk import Desk
 from tests.conftest import ADMIN_TOKEN, Api
+from tests.integration.helpers import at_once
 
 
 def test_platform_creates_org_with_owner_and_key_shown_once(api: Api) -> None:
@@ -107,6 +111,29 @@ def test_caps_and_spam_settings_out_of_range_are_refused_and_kept_o6(api: Api) -
     highest_of_all = api.call("PATCH", "/v1/org", key, json=most)
     assert highest_of_all.status_code == 200, highest_of_all.text
     assert {field: highest_of_all.json()[field] for field in most} == most
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_settings_changed_by_several_admins_at_once_are_all_kept(api: Api) -> None:
+    """Each change wrote the whole org as it had read it, undoing the others made meanwhile."""
+    key = api.new_org()["api_key"]
+    changes: list[dict[str, Any]] = [
+        {"name": "Renamed"},
+        {"timezone": "Europe/Helsinki"},
+        {"caller_id_policy": ["agent", "organisation"]},
+        {"daily_cap": 40},
+        {"spam_threshold": 7},
+        {"spam_rest_days": 14},
+    ]
+
+    answers = at_once(*[lambda c=c: api.call("PATCH", "/v1/org", key, json=c) for c in changes])
+
+    assert [a.status_code for a in answers] == [200] * len(changes)
+    org = api.call("GET", "/v1/org", key).json()
+    assert {k: org[k] for change in changes for k in change} == {
+        k: v for change in changes for k, v in change.items()
+    }
 
 
 def test_agent_cannot_change_org_settings_a2(api: Api) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from numberdesk.bootstrap import build_desk
@@ -12,7 +10,7 @@ from numberdesk.services.desk import Desk
 from numberdesk.services.orgs import authenticate
 from numberdesk.store.orgs import UserRepo
 from tests.conftest import Api, settings_for
-from tests.integration.helpers import add_number
+from tests.integration.helpers import add_number, at_once
 
 
 def test_admin_adds_agent_with_national_work_phone_read_in_org_country_n1(api: Api) -> None:
@@ -111,22 +109,36 @@ def test_an_email_taken_by_a_request_at_the_same_moment_is_a_409_not_a_500(
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_concurrent_users_with_one_email_make_one_user_and_409s(api: Api) -> None:
     key = api.new_org()["api_key"]
-    start, answers = threading.Barrier(8), []
+    body = {"name": "Twin", "email": "twin@example.com", "role": "agent"}
 
-    def add() -> None:
-        start.wait()
-        body = {"name": "Twin", "email": "twin@example.com", "role": "agent"}
-        answers.append(api.call("POST", "/v1/users", key, json=body).status_code)
+    answers = at_once(*[lambda: api.call("POST", "/v1/users", key, json=body)] * 8)
 
-    threads = [threading.Thread(target=add) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(answers) == [201] + [409] * 7
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 7
     users = api.call("GET", "/v1/users", key).json()["items"]
     assert [u["email"] for u in users].count("twin@example.com") == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_owners_removing_each_other_at_once_leave_one_owner_a2(api: Api) -> None:
+    """Each removal alone leaves an owner; both at once would have left none."""
+    created = api.new_org()
+    first, first_key = created["owner_user_id"], created["api_key"]
+    second, second_key = api.new_user(first_key, role="owner")
+
+    answers = at_once(
+        lambda: api.call("DELETE", f"/v1/users/{second['id']}", first_key),
+        lambda: api.call("DELETE", f"/v1/users/{first}", second_key),
+    )
+
+    # the second is refused as the last owner's removal, or, once the first has removed its
+    # sender, for a key that no longer works
+    (removed,) = [a for a in answers if a.status_code == 204]
+    (refused,) = [a for a in answers if a.status_code != 204]
+    assert refused.json()["code"] in ("last_owner", "invalid_api_key")
+    kept = first_key if answers[0] is removed else second_key
+    owners = [u for u in api.call("GET", "/v1/users", kept).json()["items"] if u["role"] == "owner"]
+    assert len(owners) == 1
 
 
 def test_agent_cannot_add_or_change_other_users_a2(api: Api) -> None:

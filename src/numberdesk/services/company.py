@@ -20,7 +20,6 @@ from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.domain.routes import RouteType, require_routable
 from numberdesk.services.audit import record
 from numberdesk.services.desk import Desk
-from numberdesk.store.resting import lock_number
 from numberdesk.store.routes import CompanyNumber, routes_in
 from numberdesk.store.uow import Transaction
 
@@ -44,7 +43,7 @@ def set_company(desk: Desk, actor: Actor, number_id: str, data: object) -> Compa
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
         repo = routes_in(tx)
-        number = lock_number(tx, actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         require_still_live(number)
         require_routable(number, "a company number")
         agents = repo.known_targets(actor.org_id).agents

@@ -118,7 +118,7 @@ def _update(
     id_: str,
     changes: dict[str, Any],
 ) -> T:
-    before = repo.require(actor.org_id, id_)
+    before = repo.lock(actor.org_id, id_)
     after = _changed(repo, before, changes)
     if after != before:
         repo.save(after)
@@ -127,7 +127,7 @@ def _update(
 
 
 def _delete(tx: Transaction, desk: Desk, actor: Actor, repo: NamedRepo[T], id_: str) -> None:
-    before = repo.require(actor.org_id, id_)
+    before = repo.lock(actor.org_id, id_)
     repo.remove(actor.org_id, id_)
     record(tx, desk.now(), actor, repo.entity, id_, "delete", before=before)
 

@@ -63,7 +63,7 @@ def update_group(desk: Desk, actor: Actor, group_id: str, changes: dict[str, Any
     require_manager(actor, "change groups")
     _refuse_unknown(changes, GROUP_FIELDS)
     with desk.store.transaction() as tx:
-        before = tx.groups.require(actor.org_id, group_id)
+        before = tx.groups.lock(actor.org_id, group_id)
         after = _changed_group(tx, before, changes)
         if after != before:
             tx.groups.save(after)
@@ -75,7 +75,7 @@ def delete_group(desk: Desk, actor: Actor, group_id: str) -> None:
     """Delete a group; campaigns that used it lose it in the same transaction (owners, admins)."""
     require_manager(actor, "delete groups")
     with desk.store.transaction() as tx:
-        group = tx.groups.require(actor.org_id, group_id)
+        group = tx.groups.lock(actor.org_id, group_id)
         for before in tx.campaigns.using_group(actor.org_id, group_id):
             after = dataclasses.replace(
                 before, group_ids=[g for g in before.group_ids if g != group_id]
@@ -137,7 +137,7 @@ def update_campaign(
     require_manager(actor, "change campaigns")
     _refuse_unknown(changes, CAMPAIGN_FIELDS)
     with desk.store.transaction() as tx:
-        before = tx.campaigns.require(actor.org_id, campaign_id)
+        before = tx.campaigns.lock(actor.org_id, campaign_id)
         after = _changed_campaign(tx, before, changes)
         if after != before:
             tx.campaigns.save(after)
@@ -149,7 +149,7 @@ def delete_campaign(desk: Desk, actor: Actor, campaign_id: str) -> None:
     """Delete a campaign; its numbers and groups stay (owners and admins)."""
     require_manager(actor, "delete campaigns")
     with desk.store.transaction() as tx:
-        campaign = tx.campaigns.require(actor.org_id, campaign_id)
+        campaign = tx.campaigns.lock(actor.org_id, campaign_id)
         tx.campaigns.remove(actor.org_id, campaign_id)
         record(tx, desk.now(), actor, "campaign", campaign_id, "delete", before=campaign)
 

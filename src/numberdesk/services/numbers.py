@@ -173,7 +173,7 @@ def update_number(desk: Desk, actor: Actor, number_id: str, changes: dict[str, A
         )
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
-        before = tx.numbers.require(actor.org_id, number_id)
+        before = tx.numbers.lock(actor.org_id, number_id)
         require_still_live(before)
         mapped_before = tx.area_codes.of_number(actor.org_id, number_id)
         after, mapped = _changed(before, mapped_before, changes, org.country)
@@ -246,7 +246,7 @@ def release_number(desk: Desk, actor: Actor, number_id: str) -> NumberView:
     """Give a number back: it leaves groups, campaigns, local presence and agent cards (N8)."""
     require_manager(actor, "release numbers")
     with desk.store.transaction() as tx:
-        number = tx.numbers.require(actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         require_still_live(number)
         if number.status is Status.PORTING_IN:
             raise Conflict(

@@ -164,7 +164,7 @@ def update_org(desk: Desk, actor: Actor, changes: dict[str, Any]) -> Org:
     """Change the organisation's settings (owners and admins)."""
     require_manager(actor, "change the organisation's settings")
     with desk.store.transaction() as tx:
-        before = tx.orgs.require(actor.org_id)
+        before = tx.orgs.lock(actor.org_id)
         after = dataclasses.replace(before, **_clean_org_changes(tx, before, changes))
         if after != before:
             tx.orgs.save(after)

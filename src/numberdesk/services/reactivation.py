@@ -24,7 +24,7 @@ def reactivate_number(
     with desk.store.transaction() as tx:
         now = desk.now()
         expire_due(tx, actor.org_id, now)
-        number = tx.numbers.require(actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         rules.require_suspended(number)
         after = dataclasses.replace(
             number,

@@ -29,7 +29,7 @@ from numberdesk.domain.resting import (
 from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
 from numberdesk.services.numbers import NumberView, views_of
-from numberdesk.store.resting import lock_number, spam_reports
+from numberdesk.store.resting import spam_reports
 from numberdesk.store.uow import Transaction
 
 
@@ -51,7 +51,7 @@ def report_spam(
     now = desk.now()
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
-        number = lock_number(tx, actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         _require_reportable(number)
         if reporter != actor.user_id:
             tx.users.require(actor.org_id, reporter)  # another org's user is 404 (A1)
@@ -86,7 +86,7 @@ def rest_number(
     now = desk.now()
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
-        number = lock_number(tx, actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         require_still_live(number)
         after = rested(number, check_until(until, now, org.spam_rest_days), check_reason(reason))
         return _view(tx, _change(tx, now, actor, number, after, "rest"))
@@ -97,7 +97,7 @@ def wake_number(desk: Desk, actor: Actor, number_id: str) -> NumberView:
     require_manager(actor, "wake numbers")
     now = desk.now()
     with desk.store.transaction() as tx:
-        number = lock_number(tx, actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         require_still_live(number)
         return _view(tx, _change(tx, now, actor, number, woken(number, now), "wake"))
 

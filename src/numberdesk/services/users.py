@@ -89,7 +89,7 @@ def update_user(desk: Desk, actor: Actor, user_id: str, changes: dict[str, Any])
         )
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
-        before = tx.users.require(actor.org_id, user_id)
+        before = tx.users.lock(actor.org_id, user_id)
         clean = _clean(tx, org, changes)
         if "role" in clean:
             _check_role_change(actor, before, clean["role"])
@@ -111,7 +111,7 @@ def delete_user(desk: Desk, actor: Actor, user_id: str) -> None:
     if user_id == actor.user_id:
         raise Invalid("cannot_delete_self", "You cannot remove yourself; ask another admin.")
     with desk.store.transaction() as tx:
-        before = tx.users.require(actor.org_id, user_id)
+        before = tx.users.lock(actor.org_id, user_id)
         _check_role_change(actor, before, before.role)
         _check_keeps_an_owner(tx, before, Role.AGENT)
         after = dataclasses.replace(before, deleted_at=desk.now())
@@ -125,7 +125,7 @@ def set_presence(desk: Desk, actor: Actor, user_id: str, presence: Presence) -> 
     """Log an agent in or out, or mark them busy (themselves, or any user for owners and admins)."""
     _require_self_or_manager(actor, user_id, "change other users' presence")
     with desk.store.transaction() as tx:
-        before = tx.users.require(actor.org_id, user_id)
+        before = tx.users.lock(actor.org_id, user_id)
         after = dataclasses.replace(before, presence=Presence(presence))
         if after != before:
             tx.users.save(after)
@@ -137,7 +137,7 @@ def assign_numbers(desk: Desk, actor: Actor, user_id: str, changes: dict[str, st
     """Give a user their personal number and/or company number (owners and admins)."""
     require_manager(actor, "assign numbers to users")
     with desk.store.transaction() as tx:
-        before = tx.users.require(actor.org_id, user_id)
+        before = tx.users.lock(actor.org_id, user_id)
         clean: dict[str, Any] = {}
         if "personal_number_id" in changes:
             clean["personal_number_id"] = _personal_number(
@@ -178,6 +178,7 @@ def _check_role_change(actor: Actor, before: User | None, role: Role) -> None:
 
 def _check_keeps_an_owner(tx: Transaction, before: User, role: Role) -> None:
     if before.role is Role.OWNER and role is not Role.OWNER:
+        tx.orgs.lock(before.org_id)  # one owner's change at a time: never the last two at once
         owners = [u for u in tx.users.with_role(before.org_id, Role.OWNER) if u.id != before.id]
         if not owners:
             raise Conflict(

@@ -67,6 +67,13 @@ class OrgRepo:
             raise not_found("org", org_id)
         return org
 
+    def lock(self, org_id: str) -> Org:
+        """The org, its row locked until the transaction ends as ``Repo.lock`` locks, or 404:
+        the call path's records, which refer to the org, are not held up."""
+        query = select(s.orgs.c.org_id).where(s.orgs.c.org_id == org_id)
+        self.conn.execute(query.with_for_update(key_share=True))
+        return self.require(org_id)
+
     def add(self, org: Org) -> Org:
         """Insert a new org."""
         self.conn.execute(s.orgs.insert().values(dump(org, s.orgs)))

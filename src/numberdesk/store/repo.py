@@ -41,6 +41,18 @@ class Repo(Generic[T]):
             raise not_found(self.entity, id_)
         return found
 
+    def lock(self, org_id: str, id_: str) -> T:
+        """The object as ``require`` reads it, its row locked until the transaction ends: the
+        changes of concurrent requests to one object are made one after another, each on what
+        the one before left, and one that finds it gone meanwhile is a 404 (PostgreSQL; SQLite
+        has one writer at a time).
+
+        The lock is the one an UPDATE takes (FOR NO KEY UPDATE): it waits for other writers of
+        the row, not for the key-share locks that inserts referring to the row take."""
+        query = select(self.table.c.id).where(self._key(org_id, id_))
+        self.conn.execute(query.with_for_update(key_share=True))
+        return self.require(org_id, id_)
+
     def add(self, entity: T) -> T:
         """Insert a new object."""
         self.conn.execute(self.table.insert().values(dump(entity, self.table)))
