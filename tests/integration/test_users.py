@@ -280,3 +280,49 @@ def test_masked_number_cannot_be_an_agents_personal_or_company_number_n2(
         assert response.status_code == 422, response.text
         assert "rule N2" in response.json()["detail"]
     assert api.audit_count(owner) == entries
+
+
+def test_a_personal_number_belongs_to_one_user_but_a_company_number_to_many(
+    api: Api, desk: Desk
+) -> None:
+    created = api.new_org()
+    owner = created["api_key"]
+    (first, _), (second, _) = api.new_user(owner), api.new_user(owner)
+    number = add_number(desk, created["org_id"])
+    path = "/v1/users/{}/numbers"
+    for user in (first, second):
+        shared = api.call("PUT", path.format(user["id"]), owner, json={"company_number_id": number})
+        assert shared.status_code == 200, shared.text
+    mine = api.call("PUT", path.format(first["id"]), owner, json={"personal_number_id": number})
+    assert mine.status_code == 200, mine.text
+    entries = api.audit_count(owner)
+
+    taken = api.call("PUT", path.format(second["id"]), owner, json={"personal_number_id": number})
+
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "number_in_use"
+    assert api.audit_count(owner) == entries
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_one_personal_number_given_to_two_users_at_once_goes_to_one(api: Api, desk: Desk) -> None:
+    created = api.new_org()
+    owner = created["api_key"]
+    users = [api.new_user(owner)[0] for _ in range(4)]
+    number = add_number(desk, created["org_id"])
+    body = {"personal_number_id": number}
+
+    answers = at_once(
+        *[
+            lambda u=u: api.call("PUT", f"/v1/users/{u['id']}/numbers", owner, json=body)
+            for u in users
+        ]
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    holders = [
+        u for u in api.call("GET", "/v1/users", owner).json()["items"]
+        if u.get("personal_number_id") == number
+    ]  # fmt: skip
+    assert len(holders) == 1

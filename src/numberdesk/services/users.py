@@ -193,8 +193,10 @@ def _check_unique_email(tx: Transaction, org_id: str, email: str, user_id: str |
 
 
 def _usable_number(tx: Transaction, org_id: str, number_id: str) -> Number:
-    """A live number that can take the calls and texts a personal or company number gets."""
-    number = tx.numbers.require(org_id, number_id)
+    """A live number that can take the calls and texts a personal or company number gets,
+    locked until the change commits: one user at a time makes it their personal number, and
+    a release waits (or is waited for) rather than leaving it on a card."""
+    number = tx.numbers.lock(org_id, number_id)
     require_live(number)
     if number.kind is Kind.MASKED:
         raise Invalid(
