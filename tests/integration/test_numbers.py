@@ -6,6 +6,7 @@ Rules N1-N3, N8, N11, N12, O3 (local presence), A1-A3.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -301,6 +302,39 @@ def test_concurrent_changes_of_one_number_are_made_one_after_another_n8(api: Api
     releases = at_once(*[lambda: api.call("DELETE", path, key)] * 8)
     assert sorted(r.status_code for r in releases) == [200] + [409] * 7
     assert [e["action"] for e in audit(api, key, "number")].count("release") == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_number_given_a_use_while_it_is_released_is_left_with_none_n8(api: Api) -> None:
+    """A change that makes something refer to a number, made as the number is released: the
+    release waits for it and then takes the number out of it, or it finds the number gone.
+    Groups and campaigns used to keep the released number."""
+    key = api.new_org()["api_key"]
+    group = api.call("POST", "/v1/groups", key, json={"name": "G"}).json()
+    user, _ = api.new_user(key)
+    for turn, number in enumerate(buy(api, key, "212", quantity=12)):
+        nid, e164 = number["id"], number["e164"]
+        uses = [
+            ("PATCH", f"/v1/groups/{group['id']}", {"number_ids": [nid]}),
+            ("POST", "/v1/campaigns", {"name": f"C{turn}", "number_ids": [nid]}),
+            ("PATCH", f"/v1/users/{user['id']}", {"caller_id": e164}),
+            ("PATCH", "/v1/org", {"default_caller_id": e164}),
+        ]
+        method, path, body = uses[turn % len(uses)]
+
+        answers = at_once(
+            partial(api.call, method, path, key, json=body),
+            partial(api.call, "DELETE", f"/v1/numbers/{nid}", key),
+        )
+
+        assert answers[1].status_code == 200, answers[1].text
+        assert answers[0].status_code in (200, 201, 422), answers[0].text
+        campaigns = api.call("GET", "/v1/campaigns", key).json()["items"]
+        assert nid not in api.call("GET", f"/v1/groups/{group['id']}", key).json()["number_ids"]
+        assert all(nid not in c["number_ids"] for c in campaigns)
+        assert api.call("GET", f"/v1/users/{user['id']}", key).json()["caller_id"] != e164
+        assert api.call("GET", "/v1/org", key).json()["default_caller_id"] != e164
 
 
 def test_released_number_is_never_offered_again_and_twice_is_409_n8(api: Api) -> None:

@@ -14,14 +14,14 @@ from numberdesk.domain.addresses import (
     rules_of_country,
 )
 from numberdesk.domain.compliance import Mismatch, failure, mismatch, where_needed
-from numberdesk.domain.errors import Conflict, FieldError, Invalid, invalid_field, not_found
+from numberdesk.domain.errors import Conflict, FieldError, Invalid, invalid_field
 from numberdesk.domain.groups import check_ids, duplicate_name
 from numberdesk.domain.ids import new_id
-from numberdesk.domain.numbers import Number, require_live
+from numberdesk.domain.numbers import Number
 from numberdesk.domain.orgs import Actor, require_manager
 from numberdesk.services.audit import picture, record
 from numberdesk.services.desk import Desk
-from numberdesk.services.numbers import NumberView, views_of
+from numberdesk.services.numbers import NumberView, live_numbers, views_of
 from numberdesk.services.paging import Page, page_of
 from numberdesk.store.addresses import AddressRepo, addresses_in
 from numberdesk.store.uow import Transaction
@@ -154,21 +154,12 @@ def link_numbers(desk: Desk, actor: Actor, address_id: str, number_ids: object) 
     with desk.store.transaction() as tx:
         repo = addresses_in(tx)
         address = repo.lock(actor.org_id, address_id, share=True)
-        numbers = _live_numbers(tx, actor.org_id, ids)
+        numbers = live_numbers(tx, actor.org_id, ids)
         _require_all_linkable(address, numbers)
         linked = _link(tx, desk, actor, address, numbers)
         views = views_of(tx, actor.org_id, linked)
         view = _view(repo, address)
     return Linked(view, views)
-
-
-def _live_numbers(tx: Transaction, org_id: str, ids: list[str]) -> list[Number]:
-    found = {n.id: n for n in tx.numbers.by_ids(org_id, ids)}
-    for number_id in ids:
-        if number_id not in found:
-            raise not_found("number", number_id)
-        require_live(found[number_id])
-    return [found[i] for i in ids]
 
 
 def _require_all_linkable(address: Address, numbers: list[Number]) -> None:

@@ -16,10 +16,11 @@ from numberdesk.domain.groups import (
     require_caller_id,
 )
 from numberdesk.domain.ids import new_id
-from numberdesk.domain.numbers import Number, require_live
+from numberdesk.domain.numbers import Number
 from numberdesk.domain.orgs import Actor, check_name, require_manager
 from numberdesk.services.audit import record
 from numberdesk.services.desk import Desk
+from numberdesk.services.numbers import live_numbers
 from numberdesk.services.paging import Page, page_of
 from numberdesk.store.uow import Transaction
 
@@ -196,14 +197,8 @@ def _caller_id_groups(tx: Transaction, org_id: str, value: object, campaign: str
 
 
 def _live_numbers(tx: Transaction, org_id: str, value: object, field: str) -> list[Number]:
-    """The org's numbers for these ids; another org's id is 404, a departed number 422."""
-    ids = check_ids(value, field)
-    found = {n.id: n for n in tx.numbers.by_ids(org_id, ids)}
-    for number_id in ids:
-        if number_id not in found:
-            raise not_found("number", number_id)
-        require_live(found[number_id])
-    return [found[i] for i in ids]
+    """The org's numbers for these ids (``numbers.live_numbers``), the ids checked first."""
+    return live_numbers(tx, org_id, check_ids(value, field))
 
 
 def _unique_name(tx: Transaction, entity: Group | Campaign, value: object) -> str:

@@ -27,6 +27,7 @@ from numberdesk.domain.numbers import (
     check_tags,
     local_presence,
     require_capability,
+    require_live,
     require_still_live,
 )
 from numberdesk.domain.orgs import Actor, require_manager
@@ -144,6 +145,17 @@ def _matching(
             break
         after = rows[-1].id
     return found[:want]
+
+
+def live_numbers(tx: Transaction, org_id: str, ids: list[str]) -> list[Number]:
+    """The org's numbers for these ids, in their order, held for a change that will refer to
+    them (``NumberRepo.by_ids``): another org's id is 404, a departed number 422 (N8)."""
+    found = {n.id: n for n in tx.numbers.by_ids(org_id, ids, hold=True)}
+    for number_id in ids:
+        if number_id not in found:
+            raise not_found("number", number_id)
+        require_live(found[number_id])
+    return [found[i] for i in ids]
 
 
 def get_number(desk: Desk, actor: Actor, number_id: str) -> NumberView:

@@ -164,6 +164,9 @@ def update_org(desk: Desk, actor: Actor, changes: dict[str, Any]) -> Org:
     """Change the organisation's settings (owners and admins)."""
     require_manager(actor, "change the organisation's settings")
     with desk.store.transaction() as tx:
+        if changes.get("default_caller_id") is not None:  # held before the org is locked: the
+            org = tx.orgs.require(actor.org_id)  # order a release of it takes them in
+            _default_caller_id(tx, org, changes["default_caller_id"])
         before = tx.orgs.lock(actor.org_id)
         after = dataclasses.replace(before, **_clean_org_changes(tx, before, changes))
         if after != before:
@@ -202,7 +205,7 @@ def _default_caller_id(tx: Transaction, org: Org, value: str | None) -> str | No
     if value is None:
         return None
     e164 = parse_phone(value, org.country, field="default_caller_id").e164
-    number = tx.numbers.live_by_e164(org.org_id, e164)
+    number = tx.numbers.live_by_e164(org.org_id, e164, hold=True)
     if number is None:
         raise invalid_field(
             "default_caller_id", f"{e164} is not one of your numbers; buy, mask or port it first"

@@ -220,7 +220,7 @@ def _personal_number(tx: Transaction, user: User, number_id: str | None) -> str 
 
 def _org_number(tx: Transaction, org: Org, field: str, raw: str, cap: Capability, use: str) -> str:
     e164 = parse_phone(raw, org.country, field=field).e164
-    number = tx.numbers.live_by_e164(org.org_id, e164)
+    number = tx.numbers.live_by_e164(org.org_id, e164, hold=True)
     if number is None:
         raise invalid_field(field, f"{e164} is not one of your organisation's numbers")
     require_capability(number, cap, use)

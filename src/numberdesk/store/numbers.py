@@ -19,6 +19,7 @@ from numberdesk.domain.numbers import (
     Status,
 )
 from numberdesk.store import schema as s
+from numberdesk.store.records import load_all
 from numberdesk.store.repo import Repo
 
 LIVE_PAGE = 20_000  # rows per query when an index is built from every live number
@@ -55,10 +56,12 @@ class NumberRepo(Repo[Number]):
     cls = Number
     entity = "number"
 
-    def live_by_e164(self, org_id: str, e164: str) -> Number | None:
-        """The org's live number with this E.164, if any."""
+    def live_by_e164(self, org_id: str, e164: str, *, hold: bool = False) -> Number | None:
+        """The org's live number with this E.164, if any (``hold``: as ``by_ids`` holds)."""
         t = s.numbers.c
-        return self._first(org_id, t.e164 == e164, is_live_row())
+        if not hold:
+            return self._first(org_id, t.e164 == e164, is_live_row())
+        return next((n for n in self._held(org_id, t.e164 == e164) if n.is_live), None)
 
     def page(
         self, org_id: str, filters: NumberFilter, *, after: str | None, limit: int
@@ -66,10 +69,24 @@ class NumberRepo(Repo[Number]):
         """A page of numbers matching the filters, oldest first."""
         return self._page(org_id, *self._where(org_id, filters), after=after, limit=limit)
 
-    def by_ids(self, org_id: str, ids: Iterable[str]) -> list[Number]:
-        """The org's numbers among ``ids``, oldest first (others' ids are left out)."""
+    def by_ids(self, org_id: str, ids: Iterable[str], *, hold: bool = False) -> list[Number]:
+        """The org's numbers among ``ids``, oldest first (others' ids are left out).
+
+        ``hold``: for a change that makes something refer to them (a group, a campaign, an
+        agent's caller ID), their rows are share-locked until it commits, and read as they
+        are once locked: a release waits for the change and then takes the numbers out of
+        what it made, or the change sees them released (PostgreSQL; SQLite has one writer)."""
         wanted = list(dict.fromkeys(ids))
-        return self._all(org_id, s.numbers.c.id.in_(wanted)) if wanted else []
+        if not wanted:
+            return []
+        where = s.numbers.c.id.in_(wanted)
+        return self._held(org_id, where) if hold else self._all(org_id, where)
+
+    def _held(self, org_id: str, where: ColumnElement[bool]) -> list[Number]:
+        """The numbers ``where`` says, share-locked (in id order, so holders never deadlock)."""
+        query = self._select().where(s.numbers.c.org_id == org_id, where)
+        rows = self.conn.execute(query.order_by(s.numbers.c.id).with_for_update(read=True))
+        return load_all(Number, rows)
 
     def active_voice_out(self, org_id: str) -> list[Number]:
         """Active numbers that can make calls: the candidates for caller ID (N2, N3)."""
