@@ -6,6 +6,7 @@ Also A2 (roles), A3 (audit) and N2/N3 (what a number may be used for).
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,7 +19,7 @@ from numberdesk.domain.numbers import Kind, Number, Origin, Status
 from numberdesk.services.branding import approved_display_names
 from numberdesk.services.desk import Desk
 from tests.conftest import ADMIN_TOKEN
-from tests.integration.helpers import audit, post
+from tests.integration.helpers import at_once, audit, post
 
 if TYPE_CHECKING:
     from tests.conftest import Api, Clock
@@ -235,6 +236,33 @@ def test_removing_branding_tells_the_carrier_and_is_audited_n9(
     missing = api.call("GET", f"/v1/numbers/{number['id']}/branding", key)
     assert (missing.status_code, missing.json()["code"]) == (404, "branding_not_found")
     assert [e["action"] for e in audit(api, key, "branding")] == ["submit", "remove"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_brandings_saved_at_once_are_each_submitted_and_removals_remove_once_n9(
+    api: Api, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All but one of several PUTs at once used to be refused as changed meanwhile, and
+    several DELETEs at once each told the carrier."""
+    _, key = org_of(api)
+    number = buy(api, key)
+    withdrawn: list[str] = []
+    monkeypatch.setattr(desk.carrier, "withdraw_branding", lambda org, e164: withdrawn.append(e164))
+    names = [f"Acme {i}" for i in range(5)]
+
+    saved = at_once(
+        *[partial(put, api, key, number["id"], "branding", {"display_name": n}) for n in names]
+    )
+    removed = at_once(
+        *[partial(api.call, "DELETE", f"/v1/numbers/{number['id']}/branding", key)] * 5
+    )
+
+    assert [s.status_code for s in saved] == [200] * 5, [s.text for s in saved]
+    assert sorted(r.status_code for r in removed) == [204] + [404] * 4
+    assert withdrawn == [number["e164"]]
+    actions = [e["action"] for e in audit(api, key, "branding")]
+    assert actions == ["submit"] * 5 + ["remove"]
 
 
 def test_agents_read_branding_but_only_owners_and_admins_change_it_a2(api: Api) -> None:

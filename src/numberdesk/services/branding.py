@@ -69,7 +69,7 @@ def set_branding(
     require_manager(actor, "brand numbers")
     wanted = check_branding(display_name, location, logo_url, call_reason)
     with desk.store.transaction() as tx:
-        number = tx.numbers.require(actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         require_brandable(number)
         current = brandings(tx).get(actor.org_id, number_id)
         if current is not None and is_unchanged_branding(current, wanted):
@@ -100,7 +100,7 @@ def remove_branding(desk: Desk, actor: Actor, number_id: str) -> None:
     """Take a number's branding away (or withdraw the request) and tell the carrier (N9)."""
     require_manager(actor, "brand numbers")
     with desk.store.transaction() as tx:
-        number = tx.numbers.require(actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         current = brandings(tx).get(actor.org_id, number_id)
         if current is None:
             raise _none("branding", number, "PUT /v1/numbers/{id}/branding")
@@ -161,7 +161,7 @@ def set_directory_listing(
             "mandate_id", "a mandate is only needed with a sponsor's information; give sponsor_id"
         )
     with desk.store.transaction() as tx:
-        number = tx.numbers.require(actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         directory = require_registrable(number)
         current = listings(tx).get(actor.org_id, number_id)
         if current is not None and is_unchanged_listing(current, name, sponsor_id):
@@ -205,7 +205,7 @@ def remove_directory_listing(desk: Desk, actor: Actor, number_id: str) -> None:
     """Unregister a number from its directory (or withdraw the request) (N10)."""
     require_manager(actor, "register numbers in directories")
     with desk.store.transaction() as tx:
-        number = tx.numbers.require(actor.org_id, number_id)
+        number = tx.numbers.lock(actor.org_id, number_id)
         current = listings(tx).get(actor.org_id, number_id)
         if current is None:
             raise _none("directory_listing", number, "PUT /v1/numbers/{id}/directory-listing")

@@ -7,6 +7,7 @@ config version); the timeline is their history.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from numberdesk.domain.contacts import (
@@ -44,17 +45,29 @@ def put_contact(
     now = desk.now()
     with desk.store.transaction() as tx:
         country = tx.orgs.require(actor.org_id).country
-        before = contacts(tx).by_external_id(actor.org_id, external_id, lock=True)
-        base = before or Contact(actor.org_id, new_id("con"), external_id, "", "", now, now)
-        after = replace(base, **_clean(tx, actor.org_id, country, fields), updated_at=now)
-        if not contacts(tx).put(after, new=before is None):
-            raise Conflict(  # a concurrent request created the same contact first
-                "contact_changed_concurrently",
-                f"Contact {external_id!r} was created by another request at the same moment; "
-                "send this one again.",
-            )
+        changes = _clean(tx, actor.org_id, country, fields)
+        before, after = _put(tx, actor.org_id, external_id, changes, now)
         timeline = timelines(tx).of_contact(actor.org_id, after.id)
     return ContactView(after, timeline), before is None
+
+
+def _put(
+    tx: Transaction, org_id: str, external_id: str, changes: dict[str, Any], now: datetime
+) -> tuple[Contact | None, Contact]:
+    """The contact before and after the change, written: created, or changed under its row's
+    lock. When a request of the same moment creates it first, the insert waits for that one
+    and writes nothing, and the change is made again on what it created."""
+    for _ in range(2):
+        before = contacts(tx).by_external_id(org_id, external_id, lock=True)
+        base = before or Contact(org_id, new_id("con"), external_id, "", "", now, now)
+        after = replace(base, **changes, updated_at=now)
+        if contacts(tx).put(after, new=before is None):
+            return before, after
+    raise Conflict(  # created and then deleted meanwhile: contacts are not deleted today
+        "contact_changed_concurrently",
+        f"Contact {external_id!r} was changed by another request at the same moment; "
+        "send this one again.",
+    )
 
 
 def get_contact(desk: Desk, actor: Actor, external_id: str) -> ContactView:
