@@ -40,6 +40,7 @@ ID_PREFIXES = {
     "group": "grp", "queue": "que", "sponsor": "spn", "address": "adr", "mandate": "mdt",
     "destination": "dst", "port_in": "prt", "item": "itm", "org": "org", "call": "call",
 }  # fmt: skip
+ID = re.compile(r"[a-z]+_[0-9a-f]{24}")  # the ids numberdesk makes (a CRM's may be anything)
 PHONE_FIELDS = ("e164", "caller_id", "phone", "sender_id", "reachable", "forward_to", "number")
 
 
@@ -58,7 +59,7 @@ class Requests:
         """Keep the ids, E.164 numbers and field values an answer names, for later requests."""
         if isinstance(found, dict):
             for name, value in found.items():
-                if isinstance(value, str) and (name == "id" or name.endswith("_id")):
+                if isinstance(value, str) and ID.fullmatch(value):
                     self.ids.add(value)
                 seen = self.seen.setdefault(name, [])
                 if value is not None and value not in seen and len(seen) < 20:
