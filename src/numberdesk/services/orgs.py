@@ -164,9 +164,7 @@ def update_org(desk: Desk, actor: Actor, changes: dict[str, Any]) -> Org:
     """Change the organisation's settings (owners and admins)."""
     require_manager(actor, "change the organisation's settings")
     with desk.store.transaction() as tx:
-        if changes.get("default_caller_id") is not None:  # held before the org is locked: the
-            org = tx.orgs.require(actor.org_id)  # order a release of it takes them in
-            _default_caller_id(tx, org, changes["default_caller_id"])
+        _hold_default_caller_id(tx, actor.org_id, changes)
         before = tx.orgs.lock(actor.org_id)
         after = dataclasses.replace(before, **_clean_org_changes(tx, before, changes))
         if after != before:
@@ -198,6 +196,13 @@ def _clean_org_changes(tx: Transaction, org: Org, changes: dict[str, Any]) -> di
         elif key == "spam_rest_days":
             clean[key] = check_spam_rest_days(value)
     return clean
+
+
+def _hold_default_caller_id(tx: Transaction, org_id: str, changes: dict[str, Any]) -> None:
+    """Hold the number a change names as the org's default before the org is locked: the
+    order a release of the number takes them in, so the two never deadlock."""
+    if changes.get("default_caller_id") is not None:
+        _default_caller_id(tx, tx.orgs.require(org_id), changes["default_caller_id"])
 
 
 def _default_caller_id(tx: Transaction, org: Org, value: str | None) -> str | None:
