@@ -33,6 +33,24 @@ def test_malformed_json_gets_a_400_problem(api: Api) -> None:
     assert set(body) >= {"type", "title", "status", "detail", "code"}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b'{"name": "\xff\xfe"}', b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"],
+    ids=["not-utf8", "nested-too-deep"],
+)
+@pytest.mark.parametrize("path", ["/v1/users", "/v1/decisions/outbound"])
+def test_a_body_that_cannot_be_read_gets_a_400_saying_how_to_send_it(
+    api: Api, path: str, body: bytes
+) -> None:
+    key = api.new_org()["api_key"]
+    response = api.call(
+        "POST", path, key, content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_json"
+    assert "UTF-8" in response.json()["detail"]
+
+
 def test_unknown_and_missing_fields_name_the_field(api: Api) -> None:
     key = api.new_org()["api_key"]
     response = api.call("POST", "/v1/users", key, json={"name": "A", "colour": "red"})

@@ -19,6 +19,11 @@ from numberdesk.domain.errors import Problem
 log = logging.getLogger("numberdesk.api")
 PROBLEM_JSON = "application/problem+json"
 _HTTP_CODES = {
+    400: (  # FastAPI's only 400: a body json.loads could not read (the rest of bad JSON is 422)
+        "malformed_json",
+        "The request body could not be read as JSON (not UTF-8, nested too deeply or cut "
+        "short); send a JSON object in UTF-8 with Content-Type: application/json.",
+    ),
     404: ("not_found", "No such resource; check the path against /docs."),
     405: ("method_not_allowed", "This path does not take that method; see /docs."),
 }
