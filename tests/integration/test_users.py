@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from numberdesk.bootstrap import build_desk
@@ -326,3 +328,36 @@ def test_one_personal_number_given_to_two_users_at_once_goes_to_one(api: Api, de
         if u.get("personal_number_id") == number
     ]  # fmt: skip
     assert len(holders) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_card_changed_as_its_numbers_are_released_is_changed_or_refused_never_a_503(
+    api: Api, desk: Desk
+) -> None:
+    """The change and the release took the user's row and the number's in opposite orders:
+    the database ended one of them as a deadlock (a 503)."""
+    created = api.new_org()
+    owner = created["api_key"]
+    user, _ = api.new_user(owner)
+    path = f"/v1/users/{user['id']}"
+    for turn in range(6):
+        number = add_number(desk, created["org_id"])
+        e164 = api.call("GET", f"/v1/numbers/{number}", owner).json()["e164"]
+        api.call("PATCH", path, owner, json={"caller_id": e164})
+        api.call("PUT", f"{path}/numbers", owner, json={"company_number_id": number})
+        change = (
+            partial(api.call, "PATCH", path, owner, json={"name": f"A{turn}", "caller_id": e164})
+            if turn % 2
+            else partial(
+                api.call, "PUT", f"{path}/numbers", owner, json={"company_number_id": number}
+            )
+        )
+
+        answers = at_once(change, partial(api.call, "DELETE", f"/v1/numbers/{number}", owner))
+
+        assert answers[1].status_code == 200, answers[1].text
+        assert answers[0].status_code in (200, 422), answers[0].text
+        card = api.call("GET", path, owner).json()
+        assert card["caller_id"] != e164
+        assert card["company_number_id"] != number

@@ -89,8 +89,9 @@ def update_user(desk: Desk, actor: Actor, user_id: str, changes: dict[str, Any])
         )
     with desk.store.transaction() as tx:
         org = tx.orgs.require(actor.org_id)
-        before = tx.users.lock(actor.org_id, user_id)
+        # the numbers it names are held first, then the user locked: as a release takes them
         clean = _clean(tx, org, changes)
+        before = tx.users.lock(actor.org_id, user_id)
         if "role" in clean:
             _check_role_change(actor, before, clean["role"])
             _check_keeps_an_owner(tx, before, clean["role"])
@@ -137,17 +138,16 @@ def assign_numbers(desk: Desk, actor: Actor, user_id: str, changes: dict[str, st
     """Give a user their personal number and/or company number (owners and admins)."""
     require_manager(actor, "assign numbers to users")
     with desk.store.transaction() as tx:
-        before = tx.users.lock(actor.org_id, user_id)
+        personal = _assigned(tx, actor.org_id, changes, "personal_number_id")
+        company = _assigned(tx, actor.org_id, changes, "company_number_id")
+        before = tx.users.lock(actor.org_id, user_id)  # after the numbers: as a release takes them
         clean: dict[str, Any] = {}
         if "personal_number_id" in changes:
-            clean["personal_number_id"] = _personal_number(
-                tx, before, changes["personal_number_id"]
-            )
+            if personal is not None:
+                _require_not_anothers_personal_number(tx, before, personal)
+            clean["personal_number_id"] = personal.id if personal else None
         if "company_number_id" in changes:
-            number_id = changes["company_number_id"]
-            clean["company_number_id"] = (
-                _usable_number(tx, actor.org_id, number_id).id if number_id else None
-            )
+            clean["company_number_id"] = company.id if company else None
         after = dataclasses.replace(before, **clean)
         if after != before:
             tx.users.save(after)
@@ -207,15 +207,19 @@ def _usable_number(tx: Transaction, org_id: str, number_id: str) -> Number:
     return number
 
 
-def _personal_number(tx: Transaction, user: User, number_id: str | None) -> str | None:
+def _assigned(
+    tx: Transaction, org_id: str, changes: dict[str, str | None], field: str
+) -> Number | None:
+    """The number ``changes`` gives as ``field``, usable and locked (None: none given)."""
+    number_id = changes.get(field)
+    return _usable_number(tx, org_id, number_id) if number_id else None
+
+
+def _require_not_anothers_personal_number(tx: Transaction, user: User, number: Number) -> None:
     """A personal number belongs to one user only."""
-    if number_id is None:
-        return None
-    number = _usable_number(tx, user.org_id, number_id)
     holders = [u for u in tx.users.holding_number(user.org_id, number.id) if u.id != user.id]
     if any(h.personal_number_id == number.id for h in holders):
         raise Conflict("number_in_use", f"{number.e164} is already another user's personal number.")
-    return number.id
 
 
 def _org_number(tx: Transaction, org: Org, field: str, raw: str, cap: Capability, use: str) -> str:
