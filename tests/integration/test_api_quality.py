@@ -51,6 +51,24 @@ def test_a_body_that_cannot_be_read_gets_a_400_saying_how_to_send_it(
     assert "UTF-8" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("path", ["/v1/users", "/v1/decisions/outbound"])
+def test_a_body_sent_without_the_json_content_type_is_told_to_send_it_as_json(
+    api: Api, path: str
+) -> None:
+    """A PBX's HTTP client left to its default Content-Type, or sending nothing: the body is
+    not read, and the problem says how to send it instead of that a dictionary was expected."""
+    key = api.new_org()["api_key"]
+    as_text = api.call(
+        "POST", path, key, content=b'{"name": "A"}', headers={"Content-Type": "text/plain"}
+    )
+    empty = api.call("POST", path, key)
+    for response in (as_text, empty):
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == ["body"]
+        assert "Content-Type: application/json" in response.json()["detail"]
+    assert "(it came as text/plain)" in as_text.json()["detail"]
+
+
 def test_unknown_and_missing_fields_name_the_field(api: Api) -> None:
     key = api.new_org()["api_key"]
     response = api.call("POST", "/v1/users", key, json={"name": "A", "colour": "red"})

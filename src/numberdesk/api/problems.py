@@ -92,7 +92,7 @@ async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status, exc.code, exc.title, exc.detail, errors, exc.extra)
 
 
-async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     issues = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in issues):
@@ -104,10 +104,20 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
         )
     return _invalid_request(
         [
-            {"field": _location(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            {"field": _location(tuple(e.get("loc", ()))), "message": _message(e, request)}
             for e in issues
         ]
     )
+
+
+def _message(issue: Any, request: Request) -> str:
+    """What is wrong with one field; for the body as a whole (none sent, or not read as JSON
+    because of its Content-Type), how to send it."""
+    if tuple(issue.get("loc", ())) != ("body",):
+        return str(issue.get("msg", ""))
+    sent = request.headers.get("content-type")
+    given = f" (it came as {sent})" if sent and "json" not in sent else ""
+    return f"send a JSON object with Content-Type: application/json{given}"
 
 
 def _invalid_request(errors: list[dict[str, str]]) -> JSONResponse:
