@@ -164,9 +164,11 @@ def update_org(desk: Desk, actor: Actor, changes: dict[str, Any]) -> Org:
     """Change the organisation's settings (owners and admins)."""
     require_manager(actor, "change the organisation's settings")
     with desk.store.transaction() as tx:
-        _hold_default_caller_id(tx, actor.org_id, changes)
+        # checked first, holding a default caller ID it names, and then the org locked: the
+        # order a release of that number takes them in, so the two never deadlock
+        clean = _clean_org_changes(tx, tx.orgs.require(actor.org_id), changes)
         before = tx.orgs.lock(actor.org_id)
-        after = dataclasses.replace(before, **_clean_org_changes(tx, before, changes))
+        after = dataclasses.replace(before, **clean)
         if after != before:
             tx.orgs.save(after)
             record(tx, desk.now(), actor, "org", after.org_id, "update", before, after)
@@ -196,13 +198,6 @@ def _clean_org_changes(tx: Transaction, org: Org, changes: dict[str, Any]) -> di
         elif key == "spam_rest_days":
             clean[key] = check_spam_rest_days(value)
     return clean
-
-
-def _hold_default_caller_id(tx: Transaction, org_id: str, changes: dict[str, Any]) -> None:
-    """Hold the number a change names as the org's default before the org is locked: the
-    order a release of the number takes them in, so the two never deadlock."""
-    if changes.get("default_caller_id") is not None:
-        _default_caller_id(tx, tx.orgs.require(org_id), changes["default_caller_id"])
 
 
 def _default_caller_id(tx: Transaction, org: Org, value: str | None) -> str | None:
