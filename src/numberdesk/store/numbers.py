@@ -19,7 +19,6 @@ from numberdesk.domain.numbers import (
     Status,
 )
 from numberdesk.store import schema as s
-from numberdesk.store.records import load_all
 from numberdesk.store.repo import Repo
 
 LIVE_PAGE = 20_000  # rows per query when an index is built from every live number
@@ -61,7 +60,7 @@ class NumberRepo(Repo[Number]):
         t = s.numbers.c
         if not hold:
             return self._first(org_id, t.e164 == e164, is_live_row())
-        return next((n for n in self._held(org_id, t.e164 == e164) if n.is_live), None)
+        return next((n for n in self._all(org_id, t.e164 == e164, share=True) if n.is_live), None)
 
     def page(
         self, org_id: str, filters: NumberFilter, *, after: str | None, limit: int
@@ -79,14 +78,7 @@ class NumberRepo(Repo[Number]):
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return []
-        where = s.numbers.c.id.in_(wanted)
-        return self._held(org_id, where) if hold else self._all(org_id, where)
-
-    def _held(self, org_id: str, where: ColumnElement[bool]) -> list[Number]:
-        """The numbers ``where`` says, share-locked (in id order, so holders never deadlock)."""
-        query = self._select().where(s.numbers.c.org_id == org_id, where)
-        rows = self.conn.execute(query.order_by(s.numbers.c.id).with_for_update(read=True))
-        return load_all(Number, rows)
+        return self._all(org_id, s.numbers.c.id.in_(wanted), share=hold)
 
     def active_voice_out(self, org_id: str) -> list[Number]:
         """Active numbers that can make calls: the candidates for caller ID (N2, N3)."""

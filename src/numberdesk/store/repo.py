@@ -77,9 +77,14 @@ class Repo(Generic[T]):
             query = query.where(self.table.c.id > after)
         return load_all(self.cls, self.conn.execute(query.order_by(self.table.c.id).limit(limit)))
 
-    def _all(self, org_id: str, *where: ColumnElement[bool]) -> list[T]:
+    def _all(self, org_id: str, *where: ColumnElement[bool], share: bool = False) -> list[T]:
+        """The objects ``where`` says, in id order (``share``: their rows share-locked until
+        the transaction ends, taken in that order, so two such reads never deadlock)."""
         query = self._select().where(self.table.c.org_id == org_id, *where)
-        return load_all(self.cls, self.conn.execute(query.order_by(self.table.c.id)))
+        query = query.order_by(self.table.c.id)
+        return load_all(
+            self.cls, self.conn.execute(query.with_for_update(read=True) if share else query)
+        )
 
     def _first(self, org_id: str, *where: ColumnElement[bool]) -> T | None:
         query = self._select().where(self.table.c.org_id == org_id, *where).limit(1)
