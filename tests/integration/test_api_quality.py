@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import NullPool, create_engine, text
 
 from numberdesk.api.app import create_app
+from numberdesk.api.body_limit import MAX_BODY_BYTES
 from numberdesk.api.problems import PROBLEM_JSON, ProblemOut
 from numberdesk.api.schemas import NUL
 from numberdesk.bootstrap import SchemaOutOfDate, build_desk
@@ -20,6 +21,8 @@ from numberdesk.services.desk import Desk
 from numberdesk.store.db import normalise_url
 from tests.conftest import Api, settings_for
 from tests.integration.inbound_helpers import buy, inbound, set_route
+
+JSON = {"Content-Type": "application/json"}
 
 
 def test_malformed_json_gets_a_400_problem(api: Api) -> None:
@@ -67,6 +70,36 @@ def test_a_body_sent_without_the_json_content_type_is_told_to_send_it_as_json(
         assert [e["field"] for e in response.json()["errors"]] == ["body"]
         assert "Content-Type: application/json" in response.json()["detail"]
     assert "(it came as text/plain)" in as_text.json()["detail"]
+
+
+@pytest.mark.parametrize("sent_in", ["one piece", "chunks"])
+@pytest.mark.parametrize("path", ["/v1/users", "/v1/decisions/outbound"])
+def test_a_body_past_the_limit_is_refused_with_413_and_changes_nothing(
+    api: Api, path: str, sent_in: str
+) -> None:
+    """A valid body padded past 1 MiB: declared by Content-Length, or sent in chunks with no
+    length (counted as it is read)."""
+    key = api.new_org()["api_key"]
+    before = api.audit_count(key)
+    padded = _new_user_padded_to(MAX_BODY_BYTES + 1)
+    content: Any = padded if sent_in == "one piece" else iter([padded[:65536], padded[65536:]])
+    response = api.call("POST", path, key, content=content, headers=JSON)
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "body_too_large"
+    assert f"at most {MAX_BODY_BYTES:,} bytes" in response.json()["detail"]
+    assert api.audit_count(key) == before
+
+
+def test_a_body_of_exactly_the_limit_is_read(api: Api) -> None:
+    key = api.new_org()["api_key"]
+    at_limit = _new_user_padded_to(MAX_BODY_BYTES)
+    assert api.call("POST", "/v1/users", key, content=at_limit, headers=JSON).status_code == 201
+
+
+def _new_user_padded_to(length: int) -> bytes:
+    """A valid body of ``POST /v1/users``, padded with spaces to ``length`` bytes."""
+    body = b'{"name": "Aino", "email": "aino@example.com", "role": "agent"}'
+    return body[:-1] + b" " * (length - len(body)) + b"}"
 
 
 def test_unknown_and_missing_fields_name_the_field(api: Api) -> None:

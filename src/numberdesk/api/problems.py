@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from numberdesk.api.body_limit import TOO_LARGE, LimitBody
 from numberdesk.api.schemas import NUL
 from numberdesk.domain.errors import Problem
 
@@ -26,6 +27,7 @@ _HTTP_CODES = {
     ),
     404: ("not_found", "No such resource; check the path against /docs."),
     405: ("method_not_allowed", "This path does not take that method; see /docs."),
+    413: ("body_too_large", TOO_LARGE),
 }
 
 
@@ -175,8 +177,10 @@ def _nul_refused(query: bytes, *, in_path: bool) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Turn every error into a problem document, and document them so in the OpenAPI
-    document; refuse the NUL character in paths and queries (``RefuseNul``)."""
+    document; refuse the NUL character in paths and queries (``RefuseNul``) and bodies past
+    their limit (``body_limit.LimitBody``)."""
     app.add_middleware(RefuseNul)
+    app.add_middleware(LimitBody)
     _document_problems(app)
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
