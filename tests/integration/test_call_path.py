@@ -13,13 +13,15 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 
 from numberdesk.bootstrap import build_desk
+from numberdesk.domain.errors import Unavailable
 from numberdesk.domain.orgs import Actor, Role
 from numberdesk.services import callerid, inbound
 from numberdesk.services.desk import Desk
 from numberdesk.services.snapshots import IndexNotReady
+from numberdesk.store.db import prepared_rows
 from numberdesk.store.schema import caller_id_pools, numbers
 from numberdesk.store.uow import Transaction
 from tests.conftest import Api, settings_for
@@ -192,6 +194,27 @@ def test_call_path_commits_do_not_wait_for_the_disk_unless_configured(
         assert synchronous_commit(durable) == (server, server)
     finally:
         durable.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_statement_that_fails_inside_a_decisions_transaction_costs_a_503_not_a_500(
+    desk: Desk,
+) -> None:
+    """A deadlock or a cancelled statement is not a lost connection: the transaction is rolled
+    back on the same connection (it was marked lost, and the rollback then raised SQLAlchemy's
+    PendingRollbackError, a 500), the store answers 503, and the connection serves on."""
+
+    def cancelled() -> None:
+        with desk.store.call_path() as tx, tx.atomic():
+            tx.conn.exec_driver_sql("SET LOCAL statement_timeout = '1ms'")
+            prepared_rows(tx.conn, select(func.pg_sleep(0.05)), {})
+
+    with pytest.raises(Unavailable):
+        cancelled()
+    with desk.store.call_path() as tx:
+        assert prepared_rows(tx.conn, select(literal(7)), {}) == [(7,)]
+        assert tx.conn.exec_driver_sql("SHOW statement_timeout").scalar_one() == "0"
 
 
 @pytest.mark.postgres

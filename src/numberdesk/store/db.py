@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import psycopg
 from psycopg.errors import LockNotAvailable
-from psycopg.pq import ExecStatus
+from psycopg.pq import ExecStatus, TransactionStatus
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
@@ -30,10 +30,12 @@ def normalise_url(url: str) -> str:
 
 
 def is_autocommit(conn: Connection) -> bool:
-    """Whether each statement commits by itself on ``conn`` (PostgreSQL's call path)."""
+    """Whether each statement commits by itself on ``conn`` (PostgreSQL's call path), no
+    ``atomic`` block being open on it."""
     if conn.dialect.name != "postgresql":
         return False
-    return bool(conn.connection.driver_connection.autocommit)  # type: ignore[union-attr]
+    driver: Any = conn.connection.driver_connection
+    return bool(driver.autocommit) and driver.info.transaction_status == TransactionStatus.IDLE
 
 
 # How long a decision on the event loop waits for a row another transaction holds: a
@@ -66,7 +68,8 @@ def atomic(conn: Connection, *, short_lock_wait: bool = False) -> Iterator[None]
     try:
         yield
     except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
+        if not conn.invalidated:  # a lost connection's transaction ended with it
+            conn.exec_driver_sql("ROLLBACK")
         raise
     conn.exec_driver_sql("COMMIT")
 
@@ -115,14 +118,19 @@ def lost_connection_is_operational(
 ) -> Iterator[None]:
     """A connection lost under statements sent on the driver's own connection is
     SQLAlchemy's OperationalError, the connection invalidated, as if SQLAlchemy had run them
-    (so the store answers 503 and the pool drops it)."""
+    (so the store answers 503 and the pool drops it). Any other operational failure (a
+    deadlock, a cancelled statement) is an OperationalError too, on a connection still well;
+    a lock wait cut short is left as psycopg raised it."""
     try:
         yield
     except LockNotAvailable:
-        raise  # a lock wait cut short: the connection is well
+        raise
     except psycopg.OperationalError as exc:
-        conn.invalidate()
-        raise OperationalError(text, values, exc, connection_invalidated=True) from exc
+        driver: Any = conn.connection.driver_connection
+        lost = driver.broken or driver.closed
+        if lost:
+            conn.invalidate()
+        raise OperationalError(text, values, exc, connection_invalidated=lost) from exc
 
 
 def insert_or(dialect: str, table: Table) -> Any:
