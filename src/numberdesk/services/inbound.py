@@ -101,7 +101,20 @@ def decide_inbound(
             lambda index: _decided(desk, tx, repo, index, org_id, asked, rebuild),
             writes=not dry_run,
             rebuild=rebuild,
+            locks_first=partial(_lock_limited_number, repo, org_id, asked),
         )
+
+
+def _lock_limited_number(repo: InboundRepo, org_id: str, asked: Asked, index: InboundIndex) -> None:
+    """Lock the dialled number's row if, on ``index``, it is a company number with a call
+    limit whose calls are counted (I10): as a change of the number locks it before it moves
+    the config version (``snapshots.on_current_index``)."""
+    try:
+        limited = call_of(index, asked)[2]
+    except Problem:
+        return  # refused on this index: the decision on the index of now will say why
+    if limited is not None and not asked.dry_run:
+        repo.lock_number(org_id, limited.id)
 
 
 def warm_inbound_index(desk: Desk, org_id: str) -> None:

@@ -4,7 +4,9 @@ a decision is made on one that is current.
 Read without a lock. A decision is made on the index the process holds, without asking for
 the config version: its write is refused if the version moved (``OutOfDate``), and a
 decision that writes nothing, or refuses the call, asks for the version first. Then the
-decision is made again on the index as the configuration stands now (``on_current_index``).
+decision is made again on the index as the configuration stands now, holding the version
+until it is recorded (``on_current_index``): however fast changes come, the second attempt
+is the last, and a change waits the milliseconds it takes.
 The first call to need it rebuilds that index while every other call for the same key waits
 for it (``rebuilt``), so a burst of calls after a change builds the index once per process,
 not once per waiting call. The build is given the index it replaces (also one found out of
@@ -179,13 +181,14 @@ def on_current_index(
     *,
     writes: bool,
     rebuild: bool,
+    locks_first: Callable[[Index], None] = lambda _: None,
 ) -> T:
     """``decide`` on the org's index held under ``key`` (no query), else on the index as the
     configuration stands now (``build`` when it must be built; not ``rebuild``:
     ``IndexNotReady`` instead). Made again on the index of now when the one used turns out
     out of date: its write says so (``OutOfDate``), and a decision that ``writes`` nothing, or
-    a refusal, first compares the config version. At most ``ATTEMPTS`` times, then 503
-    ``configuration_changing``."""
+    a refusal, first compares the config version. The second time holds the version
+    (``_holding_the_version``), so it is the last."""
     held = snapshots.get(key)
     index = held if isinstance(held, kind) else None
     for _ in range(ATTEMPTS):
@@ -203,12 +206,47 @@ def on_current_index(
             if tx.orgs.config_version(org_id) == index.version:
                 raise
         snapshots.forget(key, index)
+        if rebuild:
+            return _holding_the_version(
+                snapshots, tx, org_id, key, kind, build, decide, (partial(locks_first, index))
+            )
         index = None
     raise Unavailable(
         "configuration_changing",
         "The organisation's configuration changed while this call was decided, "
         f"{ATTEMPTS} times; nothing was recorded. Ask again.",
     )
+
+
+def _holding_the_version(
+    snapshots: Snapshots,
+    tx: Transaction,
+    org_id: str,
+    key: str,
+    kind: type[Index],
+    build: Callable[[Org, Index | None], Index],
+    decide: Callable[[Index], T],
+    lock_first: Callable[[], None],
+) -> T:
+    """``decide`` on the index of the org's config version, in one transaction that holds the
+    version (``OrgRepo.hold_config_version``) until the decision is recorded: a change that
+    commits meanwhile waits those milliseconds, so the decision stands however fast the
+    configuration changes (an admin's script changing numbers one by one, say). A change
+    locks the rows it changes, then moves the version; the rows the decision will lock that
+    a change may hold (a company number's, I10) are locked first too (``lock_first``), so
+    the two never wait for each other."""
+    with tx.atomic():
+        lock_first()
+        tx.orgs.hold_config_version(org_id)
+        index = snapshots.rebuilt(key, kind, partial(tx.orgs.require, org_id), build)
+        try:
+            return decide(index)
+        except OutOfDate as moved:  # a database that cannot hold a row (none today)
+            raise Unavailable(
+                "configuration_changing",
+                "The organisation's configuration changed while this call was decided; "
+                "nothing was recorded. Ask again.",
+            ) from moved
 
 
 async def held_on_loop(

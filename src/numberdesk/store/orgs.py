@@ -50,6 +50,15 @@ class OrgRepo:
         found: int | None = self.conn.execute(_config_version(), {"org": org_id}).scalar()
         return found
 
+    def hold_config_version(self, org_id: str) -> int | None:
+        """The org's call-path config version, held until the transaction ends: its row
+        share-locked, so no change to the configuration commits meanwhile (each moves the
+        version, ``services/audit.record``) while the call path's records, which refer to the
+        org, go on."""
+        query = select(s.orgs.c.config_version).where(s.orgs.c.org_id == org_id)
+        found: int | None = self.conn.execute(query.with_for_update(read=True)).scalar()
+        return found
+
     def config_versions(self) -> dict[str, int]:
         """Every org's call-path config version now, by org id."""
         query = select(s.orgs.c.org_id, s.orgs.c.config_version)
