@@ -45,8 +45,6 @@ from numberdesk.store.orgs import config_version_on_loop
 from numberdesk.store.pipeline import Pipeline
 from numberdesk.store.uow import Store, Transaction
 
-ATTEMPTS = 3  # a decision is made again when the configuration changed while it was made
-
 
 class IndexNotReady(Exception):
     """The call path's index must be built, or a pool's copy of its numbers renewed, or a row
@@ -187,35 +185,30 @@ def on_current_index(
     configuration stands now (``build`` when it must be built; not ``rebuild``:
     ``IndexNotReady`` instead). Made again on the index of now when the one used turns out
     out of date: its write says so (``OutOfDate``), and a decision that ``writes`` nothing, or
-    a refusal, first compares the config version. The second time holds the version
-    (``_holding_the_version``), so it is the last."""
+    a refusal, first compares the config version: then (not ``rebuild``: ``IndexNotReady``)
+    holding the version, which makes it the last time (``_holding_the_version``); the rows
+    it will lock that a change may hold, ``locks_first`` locks on the index found out of
+    date."""
     held = snapshots.get(key)
     index = held if isinstance(held, kind) else None
-    for _ in range(ATTEMPTS):
-        if index is None:
-            if not rebuild:
-                raise IndexNotReady(org_id)
-            index = snapshots.rebuilt(key, kind, partial(tx.orgs.require, org_id), build)
-        try:
-            if not writes and tx.orgs.config_version(org_id) != index.version:
-                raise OutOfDate(org_id)
-            return decide(index)
-        except OutOfDate:
-            pass
-        except Problem:
-            if tx.orgs.config_version(org_id) == index.version:
-                raise
-        snapshots.forget(key, index)
-        if rebuild:
-            return _holding_the_version(
-                snapshots, tx, org_id, key, kind, build, decide, (partial(locks_first, index))
-            )
-        index = None
-    raise Unavailable(
-        "configuration_changing",
-        "The organisation's configuration changed while this call was decided, "
-        f"{ATTEMPTS} times; nothing was recorded. Ask again.",
-    )
+    if index is None:
+        if not rebuild:
+            raise IndexNotReady(org_id)
+        index = snapshots.rebuilt(key, kind, partial(tx.orgs.require, org_id), build)
+    try:
+        if not writes and tx.orgs.config_version(org_id) != index.version:
+            raise OutOfDate(org_id)
+        return decide(index)
+    except OutOfDate:
+        pass
+    except Problem:
+        if tx.orgs.config_version(org_id) == index.version:
+            raise
+    snapshots.forget(key, index)
+    if not rebuild:
+        raise IndexNotReady(org_id)
+    lock_first = partial(locks_first, index)
+    return _holding_the_version(snapshots, tx, org_id, key, kind, build, decide, lock_first)
 
 
 def _holding_the_version(
