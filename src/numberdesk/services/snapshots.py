@@ -191,10 +191,11 @@ def on_current_index(
     date."""
     held = snapshots.get(key)
     index = held if isinstance(held, kind) else None
+    current = partial(snapshots.rebuilt, key, kind, partial(tx.orgs.require, org_id), build)
     if index is None:
         if not rebuild:
             raise IndexNotReady(org_id)
-        index = snapshots.rebuilt(key, kind, partial(tx.orgs.require, org_id), build)
+        index = current()
     try:
         if not writes and tx.orgs.config_version(org_id) != index.version:
             raise OutOfDate(org_id)
@@ -207,31 +208,27 @@ def on_current_index(
     snapshots.forget(key, index)
     if not rebuild:
         raise IndexNotReady(org_id)
-    lock_first = partial(locks_first, index)
-    return _holding_the_version(snapshots, tx, org_id, key, kind, build, decide, lock_first)
+    return _holding_the_version(tx, org_id, current, decide, partial(locks_first, index))
 
 
 def _holding_the_version(
-    snapshots: Snapshots,
     tx: Transaction,
     org_id: str,
-    key: str,
-    kind: type[Index],
-    build: Callable[[Org, Index | None], Index],
+    current: Callable[[], Index],
     decide: Callable[[Index], T],
     lock_first: Callable[[], None],
 ) -> T:
-    """``decide`` on the index of the org's config version, in one transaction that holds the
-    version (``OrgRepo.hold_config_version``) until the decision is recorded: a change that
-    commits meanwhile waits those milliseconds, so the decision stands however fast the
-    configuration changes (an admin's script changing numbers one by one, say). A change
-    locks the rows it changes, then moves the version; the rows the decision will lock that
-    a change may hold (a company number's, I10) are locked first too (``lock_first``), so
-    the two never wait for each other."""
+    """``decide`` on the index of the org's config version (``current``), in one transaction
+    that holds the version (``OrgRepo.hold_config_version``) until the decision is recorded:
+    a change that commits meanwhile waits those milliseconds, so the decision stands however
+    fast the configuration changes (an admin's script changing numbers one by one, say). A
+    change locks the rows it changes, then moves the version; the rows the decision will
+    lock that a change may hold (a company number's, I10) are locked first too
+    (``lock_first``), so the two never wait for each other."""
     with tx.atomic():
         lock_first()
         tx.orgs.hold_config_version(org_id)
-        index = snapshots.rebuilt(key, kind, partial(tx.orgs.require, org_id), build)
+        index = current()
         try:
             return decide(index)
         except OutOfDate as moved:  # a database that cannot hold a row (none today)
