@@ -31,13 +31,11 @@ class LimitBody:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-length":
-                    if int(value) > MAX_BODY_BYTES:  # the server refused any but digits
-                        receive = _refused
-                    break
-            else:
+            declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+            if not declared.isdigit():  # none (chunks, or no body); a server refuses others
                 receive = _counted(receive)
+            elif int(declared) > MAX_BODY_BYTES:
+                receive = _refused
         await self.app(scope, receive, send)
 
 
