@@ -224,7 +224,10 @@ def _holding_the_version(
     fast the configuration changes (an admin's script changing numbers one by one, say). A
     change locks the rows it changes, then moves the version; the rows the decision will
     lock that a change may hold (a company number's, I10) are locked first too
-    (``lock_first``), so the two never wait for each other."""
+    (``lock_first``), so the two never wait for each other. The index is brought up to date
+    before the version is held, and again, with what changed meanwhile, once it is: a whole
+    build takes seconds at a million numbers, and changes would wait for it."""
+    current()
     with tx.atomic():
         lock_first()
         tx.orgs.hold_config_version(org_id)
