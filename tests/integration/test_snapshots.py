@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import count
 from typing import Any
 
 import pytest
@@ -54,6 +55,20 @@ def changed_during_each_write(
         made.join()
 
 
+def retagging(api: Api, key: str, number_id: str) -> Callable[[], None]:
+    """A change of the configuration, made each time it is called: the number gets new tags
+    (an audited change of a number, which moves the org's config version)."""
+    tags = count()
+
+    def retag() -> None:
+        tagged = api.call(
+            "PATCH", f"/v1/numbers/{number_id}", key, json={"tags": [f"t{next(tags)}"]}
+        )
+        assert tagged.status_code == 200, tagged.text
+
+    return retag
+
+
 def test_a_call_is_decided_though_the_configuration_changes_during_each_try_o7(
     api: Api, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,14 +79,7 @@ def test_a_call_is_decided_though_the_configuration_changes_during_each_try_o7(
     key = created["api_key"]
     local, other = buy(api, key), buy(api, key, area_code="415")
     owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
-    tags = iter(range(1000))
-
-    def retag() -> None:
-        tagged = api.call(
-            "PATCH", f"/v1/numbers/{other['id']}", key, json={"tags": [f"t{next(tags)}"]}
-        )
-        assert tagged.status_code == 200, tagged.text
-
+    retag = retagging(api, key, other["id"])
     callerid.decide_outbound(desk, owner, agent_id=owner.user_id, to="+12125550100")  # index
     with changed_during_each_write(monkeypatch, CallerIdRepo, "count_call", retag) as waited:
         answer = callerid.decide_outbound(desk, owner, agent_id=owner.user_id, to="+12125550199")
@@ -91,11 +99,7 @@ def test_an_inbound_call_is_routed_though_the_configuration_changes_during_each_
     agent_id, _ = agent(api, key)
     set_route(api, key, dialled["id"], {"type": "agent", "agent_id": agent_id})
     owner = Actor(created["org_id"], created["owner_user_id"], Role.OWNER)
-    tags = iter(range(1000))
-
-    def retag() -> None:
-        api.call("PATCH", f"/v1/numbers/{other['id']}", key, json={"tags": [f"t{next(tags)}"]})
-
+    retag = retagging(api, key, other["id"])
     inbound.decide_inbound(desk, owner, to=dialled["e164"], caller="+13055550100")  # index
     with changed_during_each_write(monkeypatch, InboundRepo, "record", retag) as waited:
         answer = inbound.decide_inbound(desk, owner, to=dialled["e164"], caller="+13055550101")

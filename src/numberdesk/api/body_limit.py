@@ -51,8 +51,6 @@ def _counted(receive: Receive) -> Receive:
         nonlocal read
         message = await receive()
         read += len(message.get("body", b""))
-        if read > MAX_BODY_BYTES:
-            raise HTTPException(413, "Request body too large")
-        return message
+        return await _refused() if read > MAX_BODY_BYTES else message
 
     return counting

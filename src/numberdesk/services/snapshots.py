@@ -185,10 +185,10 @@ def on_current_index(
     configuration stands now (``build`` when it must be built; not ``rebuild``:
     ``IndexNotReady`` instead). Made again on the index of now when the one used turns out
     out of date: its write says so (``OutOfDate``), and a decision that ``writes`` nothing, or
-    a refusal, first compares the config version: then (not ``rebuild``: ``IndexNotReady``)
-    holding the version, which makes it the last time (``_holding_the_version``); the rows
-    it will lock that a change may hold, ``locks_first`` locks on the index found out of
-    date."""
+    a refusal, first compares the config version. Made again once, holding the version
+    (``_holding_the_version``), after ``locks_first`` has locked, as the index found out of
+    date has it, the rows the decision will lock that a change may hold; not ``rebuild``:
+    ``IndexNotReady`` instead."""
     held = snapshots.get(key)
     index = held if isinstance(held, kind) else None
     current = partial(snapshots.rebuilt, key, kind, partial(tx.orgs.require, org_id), build)
